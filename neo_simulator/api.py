@@ -1,0 +1,123 @@
+"""The /api/ side: latency, faults, auth, routing and list envelopes around the Store."""
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs
+
+from neo_simulator import listing
+from neo_simulator.responses import DROP, ApiError, Reply, error_reply, json_reply, method_not_allowed, parse_json_object
+
+# Route templates as they appear in counters, with the methods each one answers.
+PROJECTS = "/api/v1/projects"
+SECRETS = "/api/v1/secrets"
+SECRET = "/api/v1/secrets/{id}"
+ALLOWED_METHODS = {PROJECTS: ("GET",), SECRETS: ("GET", "POST"), SECRET: ("PATCH",)}
+UNKNOWN_ROUTE = "(unknown)"
+_SECRET_PREFIX = SECRETS + "/"
+_MALFORMED_BODY = b'{"secrets": [{"id": "5ec00000-0000-4000-8000-0000000000'  # cut short on purpose
+
+
+def match_route(path):
+    """(template, secret id or None); template is UNKNOWN_ROUTE when nothing matches."""
+    if path in ALLOWED_METHODS and path != SECRET:
+        return path, None
+    if path.startswith(_SECRET_PREFIX):
+        secret_id = path[len(_SECRET_PREFIX):]
+        if secret_id and "/" not in secret_id:
+            return SECRET, secret_id
+    return UNKNOWN_ROUTE, None
+
+
+def is_list_request(method, template):
+    return method == "GET" and template in (PROJECTS, SECRETS)
+
+
+def _credentials(headers):
+    """(api key, bearer token): an X-Api-Key header wins over Authorization when both are sent."""
+    api_key = headers.get("X-Api-Key")
+    if api_key is not None:
+        return api_key.strip(), None
+    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return None, token.strip()
+    return None, None
+
+
+class NeoApi:
+    """Answers /api/ requests for one SimulatorServer (reads its store, config, faults)."""
+
+    def __init__(self, simulator):
+        self._sim = simulator
+
+    def handle(self, method, path, query, headers, body):
+        """Answer one request (Reply, or DROP for a dropped connection) and count it."""
+        template, reply = self._answer(method, path, query, headers, body)
+        self._sim.counters.record(method, template, reply)
+        return reply
+
+    def _answer(self, method, path, query, headers, body):
+        config = self._sim.config
+        if config.latency_ms:
+            time.sleep(config.latency_ms / 1000.0)
+        template, secret_id = match_route(path)
+        fault = self._sim.faults.take(method, path, is_list_request(method, template))
+        if fault is not None:
+            self._sim.counters.fault_fired()
+            reply = self._fault_reply(fault, path, query)
+            if reply is not None:
+                return template, reply
+        try:
+            return template, self._route(config, method, template, secret_id, query, headers, body, fault)
+        except ApiError as error:
+            return template, error.reply()
+
+    @staticmethod
+    def _fault_reply(fault, path, query):
+        """The reply a fault replaces the real answer with, or None when the request goes on."""
+        if fault.kind == "status":
+            retry_after = fault.retry_after_header()
+            headers = [("Retry-After", retry_after)] if retry_after is not None else []
+            return error_reply(fault.status, fault.code, "injected fault", headers)
+        if fault.kind == "drop":
+            return DROP
+        if fault.kind == "malformed":
+            return Reply(200, _MALFORMED_BODY)
+        if fault.kind == "redirect":
+            return Reply(307, b"", [("Location", "http://127.0.0.1:1" + path + ("?" + query if query else ""))])
+        if fault.kind == "slow":
+            time.sleep(fault.delay_s)
+        return None  # slow and unknown_envelope go on to the real handler
+
+    def _route(self, config, method, template, secret_id, query, headers, body, fault):
+        caller = self._sim.store.authenticate(*_credentials(headers))
+        if caller is None:
+            raise ApiError(401, "missing or invalid credentials")
+        if template == UNKNOWN_ROUTE:
+            raise ApiError(404, "no such endpoint")
+        if method not in ALLOWED_METHODS[template]:
+            return method_not_allowed(ALLOWED_METHODS[template])
+        store = self._sim.store
+        if template == SECRET:
+            return json_reply(200, store.update_secret(caller, secret_id, parse_json_object(body)))
+        if method == "POST":
+            return json_reply(201, store.create_secret(caller, parse_json_object(body), config.duplicate_policy))
+        return self._list(config, template, caller, query, fault)
+
+    def _list(self, config, template, caller, query, fault):
+        wrap_unknown = fault is not None and fault.kind == "unknown_envelope"
+        window = listing.Window() if wrap_unknown else listing.parse_window(config, query)
+        if template == PROJECTS:
+            collection, (total, page) = "projects", self._sim.store.list_projects(caller, window)
+        else:
+            project_id = _query_value(query, "project_id")
+            collection, (total, page) = "secrets", self._sim.store.list_secrets(caller, project_id, window)
+        if wrap_unknown:
+            return json_reply(200, listing.unknown_envelope(page))
+        return json_reply(200, listing.envelope(config, collection, page, total, window))
+
+
+def _query_value(query, name):
+    if not query:
+        return None
+    values = parse_qs(query, keep_blank_values=True).get(name)
+    return values[-1] if values else None

@@ -1,0 +1,126 @@
+"""Fault injection: a queue of rules, each hitting a number of matching /api/ requests."""
+from __future__ import annotations
+
+import threading
+import time
+from email.utils import formatdate
+
+from neo_simulator.responses import default_code
+
+FAULT_KINDS = ("status", "drop", "slow", "malformed", "redirect", "unknown_envelope")
+FAULT_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "*")
+_HTTP_DATE_PREFIX = "http-date:"
+_RULE_KEYS = {"kind", "method", "path", "times", "status", "retry_after", "code", "delay_s"}
+
+
+class FaultError(ValueError):
+    """A fault rule that cannot be used."""
+
+
+class FaultRule:
+    """One rule; ``times`` counts down as it fires."""
+
+    def __init__(self, raw):
+        if not isinstance(raw, dict):
+            raise FaultError("each fault must be a JSON object")
+        unknown = sorted(set(raw) - _RULE_KEYS)
+        if unknown:
+            raise FaultError("unknown fault key(s): %s" % ", ".join(unknown))
+        self.kind = raw.get("kind")
+        if self.kind not in FAULT_KINDS:
+            raise FaultError("fault kind must be one of %s" % ", ".join(FAULT_KINDS))
+        self.method = str(raw.get("method", "*")).upper()
+        if self.method not in FAULT_METHODS:
+            raise FaultError("fault method must be one of %s" % ", ".join(FAULT_METHODS))
+        self.path = raw.get("path", "/api/")
+        if not isinstance(self.path, str) or not self.path.startswith("/"):
+            raise FaultError("fault path must be a string starting with /")
+        self.times = _integer(raw.get("times", 1), "times", minimum=0)
+        self.status = _integer(raw.get("status", 500), "status", minimum=100)
+        if self.status > 599:
+            raise FaultError("fault status must be at most 599")
+        self.code = raw.get("code") or default_code(self.status)
+        if not isinstance(self.code, str):
+            raise FaultError("fault code must be a string")
+        self.retry_after = _parse_retry_after(raw.get("retry_after"))
+        self.delay_s = raw.get("delay_s", 1.0)
+        if isinstance(self.delay_s, bool) or not isinstance(self.delay_s, (int, float)) or self.delay_s < 0:
+            raise FaultError("fault delay_s must be a number of at least 0")
+
+    def matches(self, method, path, is_list_route):
+        if self.times <= 0 or self.method not in ("*", method) or not path.startswith(self.path):
+            return False
+        # An envelope only makes sense for a list; a broad rule must not be used up by a PATCH.
+        return self.kind != "unknown_envelope" or is_list_route
+
+    def retry_after_header(self):
+        """The Retry-After header value for this firing, or None."""
+        if self.retry_after is None:
+            return None
+        kind, seconds = self.retry_after
+        if kind == "date":
+            return formatdate(time.time() + seconds, usegmt=True)
+        return str(seconds)
+
+    def as_dict(self):
+        retry_after = None
+        if self.retry_after is not None:
+            kind, seconds = self.retry_after
+            retry_after = _HTTP_DATE_PREFIX + str(seconds) if kind == "date" else str(seconds)
+        return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.times, "status": self.status,
+                "retry_after": retry_after, "code": self.code, "delay_s": self.delay_s}
+
+
+def _integer(value, name, minimum):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise FaultError("fault %s must be an integer of at least %d" % (name, minimum))
+    return value
+
+
+def _parse_retry_after(value):
+    """None, ("seconds", n) or ("date", n): a delta-seconds header, or an HTTP-date n seconds ahead."""
+    if value is None:
+        return None
+    kind, text = "seconds", value
+    if isinstance(value, str) and value.startswith(_HTTP_DATE_PREFIX):
+        kind, text = "date", value[len(_HTTP_DATE_PREFIX):]
+    try:
+        seconds = int(text)
+    except (TypeError, ValueError):
+        raise FaultError("fault retry_after must be seconds, \"http-date:<seconds>\" or null") from None
+    if isinstance(text, bool) or seconds < 0:
+        raise FaultError("fault retry_after must not be negative")
+    return kind, seconds
+
+
+class FaultQueue:
+    """Thread-safe: take() finds and uses up a rule in one step, so two requests never share one firing."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._rules = []
+
+    def replace(self, raw_rules):
+        if not isinstance(raw_rules, list):
+            raise FaultError("faults must be a list")
+        rules = [FaultRule(raw) for raw in raw_rules]
+        with self._lock:
+            self._rules = rules
+
+    def clear(self):
+        with self._lock:
+            self._rules = []
+
+    def take(self, method, path, is_list_route):
+        if not self._rules:  # the common case needs no lock
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(method, path, is_list_route):
+                    rule.times -= 1
+                    return rule
+        return None
+
+    def snapshot(self):
+        with self._lock:
+            return [rule.as_dict() for rule in self._rules]

@@ -1,0 +1,248 @@
+"""The HTTP server: SimulatorServer (Python API) and the request handler behind it."""
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+import time
+from datetime import datetime, timezone
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from neo_simulator.admin import AdminApi
+from neo_simulator.api import NeoApi
+from neo_simulator.config import SimulatorConfig
+from neo_simulator.faults import FaultQueue
+from neo_simulator.responses import error_reply
+from neo_simulator.seed import normalize_seed
+from neo_simulator.store import Store
+
+_WRITE_METHODS = frozenset(("POST", "PATCH", "PUT", "DELETE"))
+_MAX_BODY = 16 * 1024 * 1024
+
+
+class Counters:
+    """Counts of /api/ requests, including faulted and rejected ones."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._total = self._writes = self._faults_fired = 0
+            self._by_method, self._by_route, self._by_status = {}, {}, {}
+
+    def record(self, method, template, reply):
+        status = "dropped" if reply.drop else str(reply.status)
+        route = "%s %s" % (method, template)
+        with self._lock:
+            self._total += 1
+            self._writes += method in _WRITE_METHODS
+            self._by_method[method] = self._by_method.get(method, 0) + 1
+            self._by_route[route] = self._by_route.get(route, 0) + 1
+            self._by_status[status] = self._by_status.get(status, 0) + 1
+
+    def fault_fired(self):
+        with self._lock:
+            self._faults_fired += 1
+
+    def snapshot(self):
+        with self._lock:
+            return {"total": self._total, "writes": self._writes, "by_method": dict(self._by_method),
+                    "by_route": dict(self._by_route), "by_status": dict(self._by_status), "faults_fired": self._faults_fired}
+
+
+class RequestLog:
+    """One line per request: time, method, path with query, status, duration. Never headers or bodies."""
+
+    def __init__(self, path):
+        self._lock = threading.Lock()
+        self._file = open(path, "a", encoding="utf-8", buffering=1) if path else None  # pylint: disable=consider-using-with
+
+    def write(self, method, path, status, seconds):
+        if self._file is None:
+            return
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        line = "%s %s %s %s %.1fms\n" % (stamp, method, path, status, seconds * 1000)
+        with self._lock:
+            if not self._file.closed:
+                self._file.write(line)
+
+    def close(self):
+        if self._file is not None:
+            with self._lock:
+                self._file.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: clients reuse one connection for many calls
+    server_version = "NeoSimulator/1.0"
+    disable_nagle_algorithm = True  # responses go out in one write; do not wait for an ACK
+    timeout = 120  # an idle keep-alive connection frees its thread eventually
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """The request log is RequestLog; the default stderr line would duplicate it."""
+
+    def _handle(self):
+        started = time.perf_counter()
+        sim = self.server.simulator
+        body = self._read_body()
+        if body is None:
+            reply = error_reply(400, "invalid_request", "request body must come with a valid Content-Length")
+            self.close_connection = True
+        else:
+            split = urlsplit(self.path)
+            if split.path.startswith("/api/"):
+                reply = sim.api.handle(self.command, split.path, split.query, self.headers, body)
+            elif split.path.startswith("/_sim/"):
+                reply = sim.admin.handle(self.command, split.path, body)
+            else:
+                reply = error_reply(404, "not_exists", "no such endpoint")
+        # Logged before sending, so a client that has its answer also finds the log line.
+        sim.request_log.write(self.command, self.path, "dropped" if reply.drop else reply.status, time.perf_counter() - started)
+        if reply.drop:
+            self.close_connection = True
+        else:
+            self._send(reply)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def _read_body(self):
+        """The request body (b"" when none), or None when it cannot be read safely."""
+        if self.headers.get("Transfer-Encoding"):
+            return None  # chunked uploads are not needed by any client of the simulator
+        length = self.headers.get("Content-Length")
+        if length is None:
+            return b""
+        try:
+            length = int(length)
+        except ValueError:
+            return None
+        if not 0 <= length <= _MAX_BODY:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, reply):
+        # Status line, headers and body in one write: with TCP_NODELAY, separate writes would
+        # leave as separate packets and cost the client a round trip each.
+        try:
+            phrase = HTTPStatus(reply.status).phrase
+        except ValueError:
+            phrase = "Status"
+        lines = ["HTTP/1.1 %d %s" % (reply.status, phrase), "Content-Type: application/json",
+                 "Content-Length: %d" % len(reply.body)]
+        lines.extend("%s: %s" % header for header in reply.headers)
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + reply.body)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128  # many clients connecting at once must not see refused connections
+
+    def __init__(self, address, simulator):
+        self.simulator = simulator
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall on a box
+        # without DNS; the simulator never needs the name.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self):
+        """Wake handler threads blocked on idle keep-alive connections so they end."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class SimulatorServer:
+    """A Neo API simulator on a real socket, served from a background thread.
+
+    ``config`` keywords: host, port, list_form, pagination, page_size, latency_ms,
+    duplicate_policy, log (path of the request log). Raises SeedError or ConfigError early.
+    """
+
+    def __init__(self, seed, host="127.0.0.1", port=0, log=None, **config):
+        self._start_seed = normalize_seed(seed)
+        self._start_config = SimulatorConfig(**config)
+        self.config = self._start_config
+        self.store = Store(self._start_seed)
+        self.faults = FaultQueue()
+        self.counters = Counters()
+        self.api = NeoApi(self)
+        self.admin = AdminApi(self)
+        self._address = (host, port)
+        self._log_path = log
+        self.request_log = RequestLog(None)
+        self._httpd = None
+        self._thread = None
+
+    def start(self):
+        """Bind and serve in a daemon thread; returns self."""
+        self.request_log = RequestLog(self._log_path)
+        self._httpd = _HttpServer(self._address, self)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="neo-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def port(self):
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self._address[0], self.port)
+
+    def stop(self):
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd.close_connections()
+        self._thread.join(timeout=5)
+        self._httpd = None
+        self.request_log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def load_seed(self, seed):
+        """Replace all state with ``seed``; counters and faults start afresh, config is kept."""
+        store = Store(normalize_seed(seed))
+        self.store = store
+        self.faults.clear()
+        self.counters.reset()
+
+    def reset(self):
+        """Back to the start seed and start config, with no faults and zeroed counters."""
+        self.store = Store(self._start_seed)
+        self.config = self._start_config
+        self.faults.clear()
+        self.counters.reset()

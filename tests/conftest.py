@@ -1,0 +1,126 @@
+"""Shared pytest fixtures: a real Neo API simulator process on 127.0.0.1.
+
+One simulator process serves the whole session; the function-scoped ``sim`` fixture resets
+it (state, counters, faults, config) before each test, so tests stay independent.
+"""
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+import requests
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Playbooks and imports find this checkout as projectdiscovery.neo through this path
+# (ansible-test lays the collection out itself; a plain checkout gets a symlink).
+COLLECTIONS_PATH = REPO_ROOT / "build" / "collections"
+
+
+def _make_collection_importable():
+    if REPO_ROOT.parent.parent.name == "ansible_collections":
+        collections_root = REPO_ROOT.parent.parent.parent
+    else:
+        link = COLLECTIONS_PATH / "ansible_collections" / "projectdiscovery" / "neo"
+        if not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(REPO_ROOT, target_is_directory=True)
+        collections_root = COLLECTIONS_PATH
+    if str(collections_root) not in sys.path:
+        sys.path.insert(0, str(collections_root))
+    return collections_root
+
+
+ANSIBLE_COLLECTIONS_ROOT = _make_collection_importable()
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+BASIC_SEED = FIXTURES / "seed-basic.yml"
+
+# Credentials and ids of tests/fixtures/seed-basic.yml.
+ALICE_KEY = "neo_sk_aliceCANARYkey000000000000000000"
+ALICE_TOKEN = "eyJhbGciOiJIUzI1NiJ9.alice-CANARY-jwt.signature"
+BOB_KEY = "neo_sk_bobCANARYkey00000000000000000000"
+CANARY = "CANARY"
+PROJECT_PRODUCTION = "aaaaaaaa-0000-4000-8000-000000000001"
+PROJECT_STAGING = "aaaaaaaa-0000-4000-8000-000000000002"
+PROJECT_RED_TEAM = "aaaaaaaa-0000-4000-8000-000000000003"
+PROJECT_STAGING_2 = "aaaaaaaa-0000-4000-8000-000000000004"
+SECRET_PERSONAL_GITHUB = "5ec00000-0000-4000-8000-000000000001"
+SECRET_PERSONAL_SLACK = "5ec00000-0000-4000-8000-000000000002"
+SECRET_PROD_DB = "5ec00000-0000-4000-8000-000000000011"
+SECRET_PROD_AWS = "5ec00000-0000-4000-8000-000000000012"
+SECRET_STAGING_GITHUB = "5ec00000-0000-4000-8000-000000000022"
+
+
+class Simulator:
+    """Handle on a running simulator process; admin calls go to its /_sim/ endpoints."""
+
+    def __init__(self, process, url, log_path):
+        self.process = process
+        self.url = url
+        self.log_path = log_path
+        self._admin = requests.Session()
+
+    def admin(self, method, path, payload=None):
+        response = self._admin.request(method, self.url + "/_sim/" + path, json=payload, timeout=10)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def reset(self):
+        self.admin("POST", "reset")
+
+    def counters(self):
+        return self.admin("GET", "counters")
+
+    def writes(self):
+        return self.counters()["writes"]
+
+    def configure(self, **config):
+        return self.admin("POST", "config", config)
+
+    def faults(self, *faults):
+        return self.admin("POST", "faults", {"faults": list(faults)})
+
+    def state(self):
+        return self.admin("GET", "state")
+
+    def secret(self, secret_id):
+        return next(s for s in self.state()["secrets"] if s["id"] == secret_id)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_simulator(seed_path, log_path, *extra_args):
+    """Start ``python -m neo_simulator`` and wait for the URL line it prints."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "neo_simulator", "--port", "0", "--seed", str(seed_path), "--log", str(log_path), *extra_args],
+        cwd=str(REPO_ROOT),
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+    )
+    line = process.stdout.readline().strip()
+    if not line.startswith("NEO_SIMULATOR_URL="):
+        process.kill()
+        raise RuntimeError("simulator did not start; first line: %r" % line)
+    return Simulator(process, line.split("=", 1)[1], log_path)
+
+
+@pytest.fixture(scope="session")
+def simulator_process(tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("simulator") / "simulator.log"
+    simulator = start_simulator(BASIC_SEED, log_path)
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def sim(simulator_process):
+    """The session simulator, reset to the basic seed with counters and faults cleared."""
+    simulator_process.reset()
+    return simulator_process
