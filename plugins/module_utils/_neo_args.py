@@ -1,0 +1,69 @@
+# Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""Connection options shared by every plugin of the collection.
+
+The option names and the ``NEO_*`` environment variables are a public interface: they are
+documented once in the ``projectdiscovery.neo.neo`` doc fragment and used by AWX credential
+injectors. Validation is done by ansible-core's ``ArgumentSpecValidator``, which applies an
+env ``fallback`` before a ``default``: ``api_url`` therefore comes from the task, else from
+``NEO_API_URL``, else the production URL.
+"""
+from __future__ import annotations
+
+from ansible.module_utils.common.parameters import env_fallback
+
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import DEFAULT_API_URL, NeoClient
+
+NEO_CONNECTION_ARGSPEC = dict(
+    api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["NEO_API_URL"])),
+    # No fallback here: see with_credentials_from_env (an explicit credential beats the environment).
+    api_key=dict(type="str", no_log=True),
+    api_token=dict(type="str", no_log=True),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["NEO_VALIDATE_CERTS"])),
+    timeout=dict(type="int", default=30),
+    retries=dict(type="int", default=5),
+)
+
+NEO_CONNECTION_MUTUALLY_EXCLUSIVE = [("api_key", "api_token")]
+NEO_CONNECTION_REQUIRED_ONE_OF = [("api_key", "api_token")]
+
+CONNECTION_OPTION_NAMES = tuple(NEO_CONNECTION_ARGSPEC)
+
+
+CREDENTIAL_ENV = (("api_key", "NEO_API_KEY"), ("api_token", "NEO_API_TOKEN"))
+
+
+def with_credentials_from_env(args, environ):
+    """Task arguments completed with a credential from the environment, when the task gives none.
+
+    Late binding (as community.hashi_vault does) instead of an ``env_fallback`` per option:
+    with fallbacks, an AWX credential injecting NEO_API_KEY would make a task that passes
+    ``api_token`` fail as "mutually exclusive". The task's own credential wins; only when it
+    has none is the environment used, and then both variables set at once is ambiguous, which
+    the mutually-exclusive check reports.
+    """
+    if any(args.get(option) is not None for option, _variable in CREDENTIAL_ENV):
+        return args
+    found = {option: environ[variable] for option, variable in CREDENTIAL_ENV if environ.get(variable)}
+    return dict(args, **found)
+
+
+def client_from_params(params, **kwargs):
+    """Build the one ``NeoClient`` of a task from its validated connection parameters.
+
+    ``kwargs`` pass client-only settings (``on_retry``, ``pool_size``, ``sleep`` ...).
+    Raises ``NeoConfigError`` (a ``ValueError``) with a message naming the bad option.
+    """
+    def get(name, default):
+        value = params.get(name)
+        return default if value is None else value
+
+    return NeoClient(
+        api_url=get("api_url", DEFAULT_API_URL),
+        api_key=params.get("api_key"),
+        api_token=params.get("api_token"),
+        validate_certs=get("validate_certs", True),
+        timeout=get("timeout", 30),
+        retries=get("retries", 5),
+        **kwargs
+    )

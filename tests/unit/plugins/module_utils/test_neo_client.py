@@ -1,0 +1,642 @@
+"""Tests of the one Neo API client, mostly against the real simulator (``sim`` fixture).
+
+A few response shapes the simulator cannot produce (a ``count`` larger than the items, a server
+that ignores ``offset``, records lacking fields ...) are served by a tiny scripted HTTP stub.
+No test really sleeps on a retry: every client gets a fake ``sleep`` that records the waits.
+"""
+from __future__ import annotations
+
+import datetime
+import email.utils
+import http.server
+import json
+import os
+import re
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import (
+    NEO_CONNECTION_ARGSPEC,
+    NEO_CONNECTION_MUTUALLY_EXCLUSIVE,
+    NEO_CONNECTION_REQUIRED_ONE_OF,
+    client_from_params,
+    with_credentials_from_env,
+)
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError, NeoClient, NeoConfigError
+
+# Credentials and ids of tests/fixtures/seed-basic.yml (see tests/conftest.py).
+ALICE_KEY = "neo_sk_aliceCANARYkey000000000000000000"
+ALICE_TOKEN = "eyJhbGciOiJIUzI1NiJ9.alice-CANARY-jwt.signature"
+BOB_KEY = "neo_sk_bobCANARYkey00000000000000000000"
+WRONG_KEY = "neo_sk_wrongCANARYkey00000000000000000"
+CANARY = "CANARY"
+PROJECT_PRODUCTION = "aaaaaaaa-0000-4000-8000-000000000001"
+PROJECT_STAGING = "aaaaaaaa-0000-4000-8000-000000000002"
+PROJECT_RED_TEAM = "aaaaaaaa-0000-4000-8000-000000000003"
+PROJECT_STAGING_2 = "aaaaaaaa-0000-4000-8000-000000000004"
+SECRET_PERSONAL_GITHUB = "5ec00000-0000-4000-8000-000000000001"
+SECRET_PERSONAL_SLACK = "5ec00000-0000-4000-8000-000000000002"
+PRODUCTION_SECRET_IDS = {"5ec00000-0000-4000-8000-000000000011", "5ec00000-0000-4000-8000-000000000012", "5ec00000-0000-4000-8000-000000000013"}
+PERSONAL_SECRET_IDS = {SECRET_PERSONAL_GITHUB, SECRET_PERSONAL_SLACK}
+ALICE_PROJECT_IDS = {PROJECT_PRODUCTION, PROJECT_STAGING, PROJECT_STAGING_2}
+UNKNOWN_SECRET = "5ec00000-0000-4000-8000-00000000ffff"
+
+LIST_SECRETS = "GET /api/v1/secrets"
+PATCH_SECRET = "PATCH /api/v1/secrets/{id}"
+POST_SECRETS = "POST /api/v1/secrets"
+
+MESSAGES = []  # every error / on_retry message of the current test, checked for leaks after it
+
+
+@pytest.fixture(autouse=True)
+def no_leaks_in_messages():
+    del MESSAGES[:]
+    yield
+    for message in MESSAGES:
+        assert CANARY not in message and "neo_sk_" + "alice" not in message, message
+        assert "\n" not in message
+
+
+class FakeSleep:
+    def __init__(self):
+        self.waits = []
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+
+
+def make_client(url, api_key=ALICE_KEY, **kwargs):
+    kwargs.setdefault("sleep", FakeSleep())
+    kwargs.setdefault("on_retry", MESSAGES.append)
+    if "api_token" in kwargs:
+        api_key = None
+    return NeoClient(url, api_key=api_key, **kwargs)
+
+
+def raises_api_error(call, *args, **kwargs):
+    with pytest.raises(NeoApiError) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    MESSAGES.append(message)
+    assert "\n" not in message
+    return info.value
+
+
+def route_count(sim, route):
+    return sim.counters()["by_route"].get(route, 0)
+
+
+def ids(records):
+    return [record["id"] for record in records]
+
+
+# --------------------------------------------------------------------------- auth and config
+
+
+def test_api_key_lists_personal_secrets_without_values(sim):
+    secrets = make_client(sim.url).list_secrets()
+    assert set(ids(secrets)) == PERSONAL_SECRET_IDS
+    for secret in secrets:
+        assert "value" not in secret
+        assert secret["masked_value"]
+        assert CANARY not in json.dumps(secret)
+
+
+def test_bearer_token_lists_project_secrets(sim):
+    secrets = make_client(sim.url, api_token=ALICE_TOKEN).list_secrets(PROJECT_PRODUCTION)
+    assert set(ids(secrets)) == PRODUCTION_SECRET_IDS
+    assert route_count(sim, LIST_SECRETS) == 1
+
+
+def test_list_projects(sim):
+    assert set(ids(make_client(sim.url).list_projects())) == ALICE_PROJECT_IDS
+
+
+def test_api_url_with_trailing_api_v1_is_normalised(sim):
+    client = make_client(sim.url + "/api/v1/")
+    assert client.api_url == sim.url
+    assert set(ids(client.list_secrets())) == PERSONAL_SECRET_IDS
+
+
+@pytest.mark.parametrize("credentials", [dict(api_key=WRONG_KEY), dict(api_token="eyJwrong.CANARY.token")])
+def test_wrong_credentials_give_one_line_401(sim, credentials):
+    client = NeoClient(sim.url, sleep=FakeSleep(), **credentials)
+    error = raises_api_error(client.list_secrets)
+    assert error.status == 401
+    assert error.code == "unauthorized"
+    assert error.error_id
+    assert re.match(r"^Neo API 401 unauthorized \(error_id [0-9a-f]+\): \S", str(error)), str(error)
+    assert sim.counters()["total"] == 1  # 401 is never retried
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(), "one of api_key or api_token is required"),
+        (dict(api_key=ALICE_KEY, api_token=ALICE_TOKEN), "mutually exclusive"),
+        (dict(api_key="sk_aliceCANARYkey"), "api_key must start with neo_sk_"),
+        (dict(api_key="neo_sk_CANARY with space"), "api_key contains spaces"),
+        (dict(api_key="   "), "api_key is empty"),
+        (dict(api_token=ALICE_KEY), "api_token holds a Neo API key"),
+        (dict(api_key=ALICE_KEY, api_url="ftp://example.test"), "api_url must be an http"),
+        (dict(api_key=ALICE_KEY, api_url="neo.api.projectdiscovery.io"), "api_url must be an http"),
+        (dict(api_key=ALICE_KEY, api_url="https://user:CANARY@example.test"), "api_url must not contain credentials"),
+        (dict(api_key=ALICE_KEY, timeout=0), "timeout"),
+        (dict(api_key=ALICE_KEY, retries=-1), "retries"),
+    ],
+)
+def test_config_errors_raise_before_any_request(sim, kwargs, match):
+    kwargs.setdefault("api_url", sim.url)
+    with pytest.raises(NeoConfigError, match=match) as info:
+        NeoClient(**kwargs)
+    assert isinstance(info.value, ValueError)
+    MESSAGES.append(str(info.value))
+    assert CANARY not in str(info.value)
+    assert sim.counters()["total"] == 0
+
+
+def test_missing_requests_is_a_config_error(monkeypatch):
+    monkeypatch.setattr(_neo_client, "HAS_REQUESTS", False)
+    with pytest.raises(NeoConfigError, match=r"required Python library \(requests\).*pip install requests"):
+        NeoClient("https://neo.example.test", api_key=ALICE_KEY)
+
+
+def test_repr_hides_credentials():
+    client = NeoClient("https://neo.example.test", api_key=ALICE_KEY)
+    assert CANARY not in repr(client) and CANARY not in repr(client._auth)
+
+
+# --------------------------------------------------------------------------- pagination
+
+PAGINATIONS = ("none", "offset", "offset_total", "cursor")
+LIST_COMBINATIONS = [("bare", "none")] + [(form, pagination) for form in ("named", "data", "items") for pagination in PAGINATIONS]
+
+
+@pytest.mark.parametrize("list_form, pagination", LIST_COMBINATIONS)
+def test_every_list_form_and_pagination(sim, list_form, pagination):
+    sim.configure(list_form=list_form, pagination=pagination, page_size=2)
+    client = make_client(sim.url)
+    production = client.list_secrets(PROJECT_PRODUCTION)
+    personal = client.list_secrets()
+    projects = client.list_projects()
+    assert sorted(ids(production)) == sorted(PRODUCTION_SECRET_IDS)
+    assert sorted(ids(personal)) == sorted(PERSONAL_SECRET_IDS)
+    assert sorted(ids(projects)) == sorted(ALICE_PROJECT_IDS)
+    by_route = sim.counters()["by_route"]
+    if pagination == "none":
+        assert by_route[LIST_SECRETS] == 2 and by_route["GET /api/v1/projects"] == 1
+    else:
+        # 3 items in pages of 2 -> 2 GETs; 2 items -> 1 GET; 3 projects -> 2 GETs.
+        assert by_route[LIST_SECRETS] == 2 + 1
+        assert by_route["GET /api/v1/projects"] == 2
+    assert client.retry_count == 0
+
+
+def test_page_limit_is_sent_and_respected(sim):
+    sim.configure(list_form="named", pagination="offset", page_size=50)
+    client = make_client(sim.url, page_limit=1)
+    assert sorted(ids(client.list_secrets(PROJECT_PRODUCTION))) == sorted(PRODUCTION_SECRET_IDS)
+    assert route_count(sim, LIST_SECRETS) == 3
+
+
+def test_unknown_envelope_is_an_error_naming_keys(sim):
+    sim.faults({"kind": "unknown_envelope", "method": "GET", "path": "/api/v1/secrets", "times": 1})
+    error = raises_api_error(make_client(sim.url).list_secrets)
+    assert str(error) == "Neo API: unrecognised list response from GET /api/v1/secrets: keys ['next', 'results']"
+    assert route_count(sim, LIST_SECRETS) == 1
+
+
+# --------------------------------------------------------------------------- retries
+
+
+def test_429_with_retry_after_seconds(sim):
+    sim.faults({"kind": "status", "status": 429, "retry_after": "2", "method": "GET", "path": "/api/v1/secrets", "times": 2})
+    retries = []
+    client = make_client(sim.url, on_retry=retries.append)
+    assert set(ids(client.list_secrets())) == PERSONAL_SECRET_IDS
+    assert client._sleep.waits == [2.0, 2.0]
+    assert client.retry_count == 2
+    assert route_count(sim, LIST_SECRETS) == 3
+    assert retries == [
+        "Neo API GET /api/v1/secrets answered 429; retry 1 of 5 in 2.0 s",
+        "Neo API GET /api/v1/secrets answered 429; retry 2 of 5 in 2.0 s",
+    ]
+    MESSAGES.extend(retries)
+
+
+def test_retry_after_is_capped(sim):
+    sim.faults({"kind": "status", "status": 429, "retry_after": "120", "method": "GET", "path": "/api/v1/secrets", "times": 1})
+    client = make_client(sim.url, max_retry_wait=1.5)
+    client.list_secrets()
+    assert client._sleep.waits == [1.5]
+
+
+def test_429_with_retry_after_http_date(sim):
+    sim.faults({"kind": "status", "status": 429, "retry_after": "http-date:2", "method": "GET", "path": "/api/v1/secrets", "times": 2})
+    client = make_client(sim.url)
+    client.list_secrets()
+    assert len(client._sleep.waits) == 2
+    # An HTTP date has one-second resolution: 2 s ahead reads as 1 to 2 s from now.
+    assert all(0.5 <= wait <= 2.0 for wait in client._sleep.waits), client._sleep.waits
+
+
+def test_retry_after_parsing_with_fixed_clock():
+    now = 1_700_000_000.0
+    client = NeoClient("https://neo.example.test", api_key=ALICE_KEY, now=lambda: now, rng=lambda: 1.0, max_retry_wait=30)
+    date = email.utils.formatdate(now + 7, usegmt=True)
+    assert client._retry_wait(1, date) == 7.0
+    assert client._retry_wait(1, email.utils.formatdate(now - 60, usegmt=True)) == 0.0  # in the past
+    assert client._retry_wait(1, "3.5") == 3.5
+    assert client._retry_wait(1, "-4") == 0.0
+    assert client._retry_wait(1, "9999") == 30.0
+    # Unparseable or absent: full jitter, doubling from 0.5 s, capped.
+    assert client._retry_wait(1, "soon") == 0.5
+    assert client._retry_wait(1, "nan") == 0.5
+    assert [client._retry_wait(n, None) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
+    assert client._retry_wait(20, None) == 30.0
+    naive = datetime.datetime.fromtimestamp(now + 5, datetime.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S")
+    assert client._retry_wait(1, naive) == 5.0
+
+
+def test_429_without_retry_after_uses_bounded_jitter(sim):
+    sim.faults({"kind": "status", "status": 429, "method": "GET", "path": "/api/v1/secrets", "times": 3})
+    client = make_client(sim.url, rng=lambda: 0.5)
+    client.list_secrets()
+    assert client._sleep.waits == [0.25, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_is_retried_then_succeeds(sim, status):
+    sim.faults({"kind": "status", "status": status, "method": "GET", "path": "/api/v1/secrets", "times": 2})
+    client = make_client(sim.url)
+    assert set(ids(client.list_secrets())) == PERSONAL_SECRET_IDS
+    assert route_count(sim, LIST_SECRETS) == 3
+    assert client.retry_count == 2
+
+
+def test_dropped_connection_is_retried_then_succeeds(sim):
+    sim.faults({"kind": "drop", "method": "GET", "path": "/api/v1/secrets", "times": 2})
+    client = make_client(sim.url)
+    assert set(ids(client.list_secrets())) == PERSONAL_SECRET_IDS
+    assert client.retry_count == 2
+    assert "failed (connection dropped)" in MESSAGES[-1]
+
+
+def test_exhausted_retries_report_status_and_code(sim):
+    sim.faults({"kind": "status", "status": 503, "method": "GET", "path": "/api/v1/secrets", "times": 10})
+    client = make_client(sim.url, retries=2)
+    error = raises_api_error(client.list_secrets)
+    assert (error.status, error.code, error.retries) == (503, "internal", 2)
+    assert str(error).startswith("Neo API 503 internal (error_id ")
+    assert str(error).endswith("(gave up after 3 attempts)")
+    assert route_count(sim, LIST_SECRETS) == 3
+
+
+def test_exhausted_retries_on_dropped_connection(sim):
+    sim.faults({"kind": "drop", "method": "GET", "path": "/api/v1/secrets", "times": 10})
+    error = raises_api_error(make_client(sim.url, retries=1).list_secrets)
+    assert error.status is None
+    assert str(error) == "Neo API request failed: GET /api/v1/secrets: connection dropped after 2 attempts (ConnectionError)"
+
+
+def test_connection_refused():
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    port = server.server_address[1]
+    server.server_close()
+    client = make_client("http://127.0.0.1:%d" % port, retries=2)
+    error = raises_api_error(client.list_secrets)
+    assert "could not connect" in str(error) and "after 3 attempts" in str(error)
+    assert len(client._sleep.waits) == 2
+
+
+@pytest.mark.parametrize(
+    "call, fault_status, expected_status",
+    [
+        ("list_red_team", None, 403),
+        ("patch_unknown", None, 404),
+        ("list_personal", 400, 400),
+        ("list_personal", 403, 403),
+        ("list_personal", 404, 404),
+    ],
+)
+def test_other_4xx_are_not_retried(sim, call, fault_status, expected_status):
+    if fault_status:
+        sim.faults({"kind": "status", "status": fault_status, "method": "GET", "path": "/api/v1/secrets", "times": 5})
+    client = make_client(sim.url)
+    action = {
+        "list_red_team": lambda: client.list_secrets(PROJECT_RED_TEAM),
+        "list_personal": client.list_secrets,
+        "patch_unknown": lambda: client.update_secret(UNKNOWN_SECRET, True),
+    }[call]
+    error = raises_api_error(action)
+    assert error.status == expected_status
+    assert sim.counters()["total"] == 1
+    assert client.retry_count == 0
+    assert re.match(r"^Neo API %d \w+ \(error_id \w+\): " % expected_status, str(error)), str(error)
+
+
+def test_redirect_is_never_followed(sim):
+    sim.faults({"kind": "redirect", "method": "PATCH", "path": "/api/v1/secrets", "times": 1})
+    client = make_client(sim.url)
+    error = raises_api_error(client.update_secret, SECRET_PERSONAL_SLACK, True)
+    assert 300 <= error.status < 400
+    assert "redirected to" in str(error) and "set api_url to the final URL" in str(error)
+    assert sim.secret(SECRET_PERSONAL_SLACK)["default_available"] is False
+    counters = sim.counters()
+    # The one PATCH was answered by the redirect; nothing followed it (no GET to the Location).
+    assert (counters["total"], counters["writes"]) == (1, 1)
+
+
+def test_malformed_json_is_an_error_and_not_retried(sim):
+    sim.faults({"kind": "malformed", "method": "GET", "path": "/api/v1/secrets", "times": 1})
+    error = raises_api_error(make_client(sim.url).list_secrets)
+    assert "invalid JSON in response to GET /api/v1/secrets" in str(error)
+    assert route_count(sim, LIST_SECRETS) == 1
+
+
+def test_read_timeout_is_retried_then_succeeds(sim):
+    sim.faults({"kind": "slow", "delay_s": 1.5, "method": "GET", "path": "/api/v1/secrets", "times": 1})
+    client = make_client(sim.url, timeout=1)
+    assert set(ids(client.list_secrets())) == PERSONAL_SECRET_IDS
+    assert client.retry_count == 1
+    assert "failed (timed out after 1 s)" in MESSAGES[-1]
+
+
+def test_read_timeout_exhausted(sim):
+    sim.faults({"kind": "slow", "delay_s": 1.5, "method": "GET", "path": "/api/v1/secrets", "times": 2})
+    error = raises_api_error(make_client(sim.url, timeout=1, retries=1).list_secrets)
+    assert str(error) == "Neo API request failed: GET /api/v1/secrets: timed out after 1 s on each of 2 attempts (ReadTimeout)"
+
+
+def test_concurrent_use_from_threads(sim):
+    # 5 faults: even if one thread meets them all it still succeeds on its 6th attempt.
+    sim.faults({"kind": "status", "status": 503, "method": "GET", "path": "/api/v1/secrets", "times": 5})
+    client = make_client(sim.url, on_retry=None)
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(sorted(ids(client.list_secrets(PROJECT_PRODUCTION))))
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert results == [sorted(PRODUCTION_SECRET_IDS)] * 8
+    assert client.retry_count == 5
+    assert route_count(sim, LIST_SECRETS) == 13
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def test_patch_returns_record_and_changes_state(sim):
+    record = make_client(sim.url).update_secret(SECRET_PERSONAL_SLACK, True)
+    assert record["id"] == SECRET_PERSONAL_SLACK and record["default_available"] is True
+    assert "value" not in record
+    assert sim.secret(SECRET_PERSONAL_SLACK)["default_available"] is True
+    assert route_count(sim, PATCH_SECRET) == 1
+
+
+def test_patch_is_retried_on_503(sim):
+    sim.faults({"kind": "status", "status": 503, "method": "PATCH", "path": "/api/v1/secrets", "times": 1})
+    client = make_client(sim.url)
+    assert client.update_secret(SECRET_PERSONAL_GITHUB, False)["default_available"] is False
+    assert route_count(sim, PATCH_SECRET) == 2
+
+
+def test_create_secret(sim):
+    record = make_client(sim.url).create_secret("NEW_TOKEN", "CANARY-new-value-000000", default_available=True)
+    assert record["name"] == "NEW_TOKEN" and record["default_available"] is True
+    assert "value" not in record and CANARY not in json.dumps(record)
+    assert any(s["id"] == record["id"] for s in sim.state()["secrets"])
+
+
+@pytest.mark.parametrize("fault", [{"kind": "status", "status": 500}, {"kind": "status", "status": 503}, {"kind": "drop"}])
+def test_post_is_not_retried_when_it_may_have_reached_the_server(sim, fault):
+    sim.faults(dict(fault, method="POST", path="/api/v1/secrets", times=1))
+    client = make_client(sim.url)
+    error = raises_api_error(client.create_secret, "NEW_TOKEN", "CANARY-new-value-000000", project_id=PROJECT_PRODUCTION)
+    assert route_count(sim, POST_SECRETS) == 1
+    assert client.retry_count == 0
+    if fault["kind"] == "drop":
+        assert "not retried because the request may have reached the server" in str(error)
+    else:
+        assert error.status == fault["status"]
+
+
+def test_post_is_retried_on_429(sim):
+    sim.faults({"kind": "status", "status": 429, "retry_after": "1", "method": "POST", "path": "/api/v1/secrets", "times": 1})
+    client = make_client(sim.url)
+    record = client.create_secret("NEW_TOKEN", "CANARY-new-value-000000", project_id=PROJECT_PRODUCTION)
+    assert record["project_id"] == PROJECT_PRODUCTION
+    assert client._sleep.waits == [1.0]
+    assert route_count(sim, POST_SECRETS) == 2
+    assert len([s for s in sim.state()["secrets"] if s["name"] == "NEW_TOKEN"]) == 1
+
+
+def test_post_error_never_echoes_the_value(sim):
+    error = raises_api_error(make_client(sim.url).create_secret, "bad name", "CANARY-new-value-000000")
+    assert error.status == 400
+    assert CANARY not in str(error) and CANARY not in repr(error.__dict__)
+
+
+# --------------------------------------------------------------------------- scripted stub
+
+
+class Stub:
+    """A scripted HTTP server: answers each request with the next (status, headers, body)."""
+
+    def __init__(self):
+        self.replies = []
+        self.requests = []
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                stub.requests.append({"method": self.command, "path": parts.path, "query": parse_qs(parts.query), "headers": dict(self.headers), "body": body})
+                status, headers, body = stub.replies.pop(0) if stub.replies else (500, {}, {"error": "stub has no reply"})
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def reply(self, body, status=200, headers=None):
+        self.replies.append((status, headers or {}, body))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def stub():
+    server = Stub()
+    yield server
+    server.close()
+
+
+def secret(number, **extra):
+    record = {"id": "5ec00000-0000-4000-8000-%012d" % number, "name": "S%d" % number, "masked_value": "abc\u2022\u2022xyz", "default_available": False}
+    record.update(extra)
+    return record
+
+
+def test_headers_sent_for_each_scheme(stub):
+    stub.reply([secret(1)])
+    stub.reply([secret(1)])
+    make_client(stub.url).list_secrets(PROJECT_PRODUCTION)
+    make_client(stub.url, api_token=ALICE_TOKEN).list_secrets()
+    key_request, token_request = stub.requests
+    assert key_request["headers"]["X-Api-Key"] == ALICE_KEY and "Authorization" not in key_request["headers"]
+    assert token_request["headers"]["Authorization"] == "Bearer " + ALICE_TOKEN and "X-Api-Key" not in token_request["headers"]
+    for request in stub.requests:
+        assert request["headers"]["Accept"] == "application/json"
+        assert request["headers"]["User-Agent"] == "projectdiscovery.neo-ansible/0.1.0"
+        assert request["query"]["limit"] == ["100"]
+    assert key_request["query"]["project_id"] == [PROJECT_PRODUCTION]
+
+
+def test_count_larger_than_items_is_an_error(stub):
+    stub.reply({"secrets": [secret(1), secret(2)], "count": 5})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "says there are 5 items but returned 2" in str(error)
+
+
+def test_server_ignoring_offset_is_detected(stub):
+    stub.reply({"secrets": [secret(1), secret(2)], "has_more": True})
+    stub.reply({"secrets": [secret(1), secret(2)], "has_more": True})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "twice" in str(error) and "ignore offset/cursor" in str(error)
+    assert stub.requests[1]["query"]["offset"] == ["2"]
+
+
+def test_empty_page_while_more_is_signalled(stub):
+    stub.reply({"data": [secret(1)], "next_cursor": "abc"})
+    stub.reply({"data": [], "next_cursor": "def"})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "page 2 is empty" in str(error)
+    assert stub.requests[1]["query"]["cursor"] == ["abc"]
+
+
+def test_ambiguous_envelope_and_null_list(stub):
+    stub.reply({"secrets": [], "data": [], "count": 0})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "keys ['count', 'data', 'secrets']" in str(error)
+    stub.reply({"secrets": None, "count": 0})
+    assert make_client(stub.url).list_secrets() == []
+
+
+def test_records_lacking_fields_and_value_stripped(stub):
+    stub.reply({"items": [secret(1, value="CANARY-leaked")]})
+    assert make_client(stub.url).list_secrets() == [secret(1)]
+    stub.reply({"items": [{"id": "x", "name": "N"}]})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "lacking default_available (boolean)" in str(error)
+    stub.reply({"id": SECRET_PERSONAL_SLACK, "default_available": True})
+    error = raises_api_error(make_client(stub.url).update_secret, SECRET_PERSONAL_SLACK, True)
+    assert "lacking name" in str(error)
+
+
+def test_write_bodies(stub):
+    stub.reply(secret(2, default_available=True))
+    stub.reply(secret(3), status=201)
+    client = make_client(stub.url)
+    client.update_secret(secret(2)["id"], True)
+    client.create_secret("S3", "CANARY-v", default_available=False)
+    patch, post = stub.requests
+    assert (patch["method"], patch["path"], patch["body"]) == ("PATCH", "/api/v1/secrets/" + secret(2)["id"], {"default_available": True})
+    assert (post["method"], post["path"], post["body"]) == ("POST", "/api/v1/secrets", {"name": "S3", "value": "CANARY-v", "default_available": False})
+
+
+def test_failed_later_page_fails_the_whole_list(stub):
+    stub.reply({"data": [secret(1)], "total": 3})
+    stub.reply({"error": "Service Unavailable"}, status=503)
+    stub.reply({"error": "Service Unavailable"}, status=503)
+    error = raises_api_error(make_client(stub.url, retries=1).list_secrets)
+    assert error.status == 503 and error.retries == 1
+    assert stub.requests[1]["query"]["offset"] == ["1"]
+
+
+def test_non_json_error_body_uses_reason_only(stub):
+    stub.reply(b"<html>" + b"x" * 100000 + b"</html>", status=502)
+    error = raises_api_error(make_client(stub.url, retries=0).list_secrets)
+    assert str(error) == "Neo API 502: Bad Gateway"
+
+
+def test_error_prefers_message_and_collapses_whitespace(stub):
+    stub.reply({"error": "Forbidden", "message": "forbidden request:\nnot a member", "code": "forbidden", "error_id": "1a2b3c"}, status=403)
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert str(error) == "Neo API 403 forbidden (error_id 1a2b3c): forbidden request: not a member"
+    stub.reply({"error": "Forbidden"}, status=403)
+    assert str(raises_api_error(make_client(stub.url).list_secrets)) == "Neo API 403: Forbidden"
+
+
+def test_create_accepts_201_and_secret_envelope(stub):
+    stub.reply(secret(9, default_available=True), status=201)
+    stub.reply({"secret": secret(10)}, status=200)
+    client = make_client(stub.url)
+    assert client.create_secret("S9", "CANARY-v", default_available=True)["id"] == secret(9)["id"]
+    assert client.create_secret("S10", "CANARY-v")["id"] == secret(10)["id"]
+
+
+# --------------------------------------------------------------------------- _neo_args
+
+
+def validate(params):
+    """Validate as the action plugins do: credentials from the environment only when the task gives none."""
+    validator = ArgumentSpecValidator(
+        NEO_CONNECTION_ARGSPEC, mutually_exclusive=NEO_CONNECTION_MUTUALLY_EXCLUSIVE, required_one_of=NEO_CONNECTION_REQUIRED_ONE_OF
+    )
+    return validator.validate(with_credentials_from_env(params, os.environ))
+
+
+def test_argspec_env_fallbacks_and_defaults(monkeypatch):
+    for name in ("NEO_API_URL", "NEO_API_KEY", "NEO_API_TOKEN", "NEO_VALIDATE_CERTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NEO_API_KEY", ALICE_KEY)
+    result = validate({})
+    assert result.error_messages == []
+    params = result.validated_parameters
+    assert params["api_url"] == "https://neo.api.projectdiscovery.io"
+    assert (params["api_key"], params["validate_certs"], params["timeout"], params["retries"]) == (ALICE_KEY, True, 30, 5)
+    assert ALICE_KEY in result._no_log_values
+    monkeypatch.setenv("NEO_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("NEO_VALIDATE_CERTS", "false")
+    params = validate({}).validated_parameters
+    assert params["api_url"] == "http://127.0.0.1:9" and params["validate_certs"] is False
+    assert validate({"api_url": "https://task.example.test"}).validated_parameters["api_url"] == "https://task.example.test"
+    client = client_from_params(params, sleep=FakeSleep())
+    assert client.api_url == "http://127.0.0.1:9" and client.validate_certs is False
+
+
+def test_argspec_requires_exactly_one_credential(monkeypatch):
+    for name in ("NEO_API_KEY", "NEO_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert "one of the following is required: api_key, api_token" in validate({}).error_messages[0]
+    assert "mutually exclusive" in validate({"api_key": ALICE_KEY, "api_token": ALICE_TOKEN}).error_messages[0]
