@@ -1,0 +1,151 @@
+# Copyright: projectdiscovery.neo contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""Find one secret, decide, and set its ``default_available`` flag.
+
+Plain Python over a ``NeoClient``: no Ansible imports, so it is unit-testable on its own and
+shared by the ``neo_secret`` action plugin and anything else that manages one secret.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+SECRET_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+SECRET_NAME_MAX_LENGTH = 128
+SECRET_VALUE_MAX_LENGTH = 10000
+
+# The only fields of a secret record that ever leave this collection (never a value).
+SECRET_RECORD_FIELDS = ("id", "name", "project_id", "default_available", "masked_value", "created_at", "updated_at", "created_by_agent")
+# What a diff shows: enough to identify the secret, and the flag.
+SECRET_DIFF_FIELDS = ("id", "name", "project_id", "default_available")
+
+
+class SecretInputError(ValueError):
+    """Bad task input, detected before any request is sent."""
+
+
+class SecretNotFound(LookupError):
+    """The secret is not in the scope(s) searched."""
+
+
+class SecretStateError(RuntimeError):
+    """The API answered a write with a state other than the one asked for."""
+
+
+def is_uuid(text):
+    try:
+        uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def check_uuid(option, text):
+    if text is not None and not is_uuid(text):
+        raise SecretInputError("%s: %r is not a UUID" % (option, text))
+
+
+def check_secret_name(option, name):
+    if name is None:
+        return
+    if not 1 <= len(name) <= SECRET_NAME_MAX_LENGTH or not SECRET_NAME_PATTERN.match(name):
+        raise SecretInputError(
+            "%s: %r is not a valid secret name (1 to %d characters: an upper-case letter, then upper-case letters, digits or underscores)"
+            % (option, name, SECRET_NAME_MAX_LENGTH))
+
+
+def check_secret_value(option, value):
+    """Check a value's length; the message never repeats the value."""
+    if value is not None and not 1 <= len(value) <= SECRET_VALUE_MAX_LENGTH:
+        raise SecretInputError("%s: must be 1 to %d characters long (got %d)" % (option, SECRET_VALUE_MAX_LENGTH, len(value)))
+
+
+def public_record(record):
+    """The allow-listed fields of an API secret record: what a result may show."""
+    return {field: record.get(field) for field in SECRET_RECORD_FIELDS if field in record or field == "project_id"}
+
+
+def diff_view(record):
+    return {field: record.get(field) for field in SECRET_DIFF_FIELDS}
+
+
+def scope_label(project_id, project_name=None):
+    if project_id is None:
+        return "the personal scope"
+    if project_name:
+        return "project %s (%s)" % (project_id, project_name)
+    return "project %s" % project_id
+
+
+def _pick(records, secret_id, name, where):
+    """The record in one scope's list that has ``secret_id`` (or ``name``); None when absent."""
+    if secret_id is not None:
+        record = next((r for r in records if r.get("id") == secret_id), None)
+        if record is not None and name is not None and record.get("name") != name:
+            raise SecretInputError("id and name name different secrets: id %s is %s in %s, not %s" % (secret_id, record.get("name"), where, name))
+        return record
+    matches = [r for r in records if r.get("name") == name]
+    if len(matches) > 1:
+        raise SecretNotFound("%d secrets are named %s in %s (ids %s); give id instead" % (len(matches), name, where, ", ".join(r["id"] for r in matches)))
+    return matches[0] if matches else None
+
+
+def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
+    """Return ``(record, scope_project_id)`` for the secret, reading whole scope lists.
+
+    No single-secret GET is documented, so the state comes from the list of its scope. By id
+    without a scope, the personal list is searched first, then each visible project's list;
+    projects the caller may see but not read (403) are skipped with a warning.
+    Returns ``(None, searched)`` when absent, ``searched`` naming the scopes read.
+    """
+    if project_id is not None or secret_id is None:
+        where = scope_label(project_id)
+        record = _pick(client.list_secrets(project_id=project_id), secret_id, name, where)
+        return record, [where]
+
+    searched = [scope_label(None)]
+    record = _pick(client.list_secrets(), secret_id, name, searched[0])
+    if record is not None:
+        return record, searched
+    for project in client.list_projects():
+        where = scope_label(project["id"], project.get("name"))
+        try:
+            records = client.list_secrets(project_id=project["id"])
+        except Exception as err:  # pylint: disable=broad-except
+            if getattr(err, "status", None) != 403:
+                raise
+            if warn is not None:
+                warn("skipped %s: the caller may not read its secrets (%s)" % (where, err))
+            continue
+        searched.append(where)
+        record = _pick(records, secret_id, name, where)
+        if record is not None:
+            return record, searched
+    return None, searched
+
+
+def describe_missing(secret_id, name, searched):
+    what = "secret id %s" % secret_id if secret_id is not None else "secret named %s" % name
+    if len(searched) == 1:
+        return "%s not found in %s" % (what, searched[0])
+    return "%s not found in %s or in any of the %d readable projects" % (what, searched[0], len(searched) - 1)
+
+
+def set_default_available(client, record, desired, check_mode):
+    """Decide once, then write only in real mode. Returns ``(changed, record_after)``.
+
+    The same decision serves check mode and real mode, so a check run always predicts the real
+    one. After a PATCH the API's answer must show the desired value, otherwise the write did
+    not take and saying ``changed`` would be a lie.
+    """
+    if record["default_available"] is desired:
+        return False, record
+    if check_mode:
+        return True, dict(record, default_available=desired)
+    after = client.update_secret(record["id"], desired)
+    if after.get("default_available") is not desired:
+        raise SecretStateError(
+            "the API answered the PATCH of secret %s with default_available=%s, not %s"
+            % (record["id"], after.get("default_available"), desired))
+    return True, after

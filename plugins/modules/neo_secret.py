@@ -1,0 +1,119 @@
+#!/usr/bin/python
+# Copyright: projectdiscovery.neo contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The implementation is the action plugin plugins/action/neo_secret.py (runs on the controller).
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: neo_secret
+short_description: Set whether a Neo secret is available to every task by default
+version_added: 0.1.0
+description:
+  - Finds one ProjectDiscovery Neo secret by O(id) or by O(name) and scope, and sets its
+    C(default_available) flag with C(PATCH /api/v1/secrets/{id}).
+  - When C(default_available) is true, Neo injects the secret into every agent task of its scope;
+    when false, only into tasks that select it.
+  - The current state is read from the list of the secret's scope (the API documents no single-secret
+    read), and the flag is written only when it differs, so C(changed) is true only when it flipped.
+  - After a write, the API's answer must show the requested value, otherwise the task fails.
+options:
+  id:
+    description:
+      - UUID of the secret.
+      - Without O(project_id), the secret is looked up in the personal scope first, then in each project
+        the caller can see.
+      - If O(name) is given too, both must name the same secret.
+    type: str
+  name:
+    description:
+      - Name of the secret, an upper-case letter followed by upper-case letters, digits or underscores
+        (1 to 128 characters).
+      - Looked up in the scope given by O(project_id), or in the personal scope when O(project_id) is omitted.
+    type: str
+  project_id:
+    description:
+      - UUID of the project whose secret this is. Omit it for a personal secret.
+    type: str
+  default_available:
+    description:
+      - Whether the secret is injected into every task of its scope by default.
+    type: bool
+    required: true
+extends_documentation_fragment:
+  - projectdiscovery.neo.connection
+  - projectdiscovery.neo.attributes
+  - projectdiscovery.neo.attributes.CHANGES
+seealso:
+  - name: Neo API, update secret metadata
+    description: The API call this module makes.
+    link: https://docs.neo.projectdiscovery.io/api-reference/secrets/update-secret-metadata
+author:
+  - projectdiscovery.neo contributors
+"""
+
+EXAMPLES = r"""
+- name: Keep the production database password out of tasks that do not ask for it
+  projectdiscovery.neo.neo_secret:
+    name: PROD_DB_PASSWORD
+    project_id: aaaaaaaa-0000-4000-8000-000000000001
+    default_available: false
+
+- name: Set connection options once for every Neo task of the play
+  module_defaults:
+    group/projectdiscovery.neo.neo:
+      api_key: "{{ vault_neo_api_key }}"
+  block:
+    - name: Make a personal secret available to every task
+      projectdiscovery.neo.neo_secret:
+        name: GITHUB_TOKEN
+        default_available: true
+
+    - name: Address a secret by id, wherever it lives
+      projectdiscovery.neo.neo_secret:
+        id: 5ec00000-0000-4000-8000-000000000012
+        default_available: false
+"""
+
+RETURN = r"""
+secret:
+  description:
+    - The secret as the API describes it after the task (in check mode, as it would be).
+    - Only the masked form of the value is ever returned.
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: UUID of the secret.
+      type: str
+      sample: 5ec00000-0000-4000-8000-000000000012
+    name:
+      description: Name of the secret.
+      type: str
+      sample: AWS_SECRET_ACCESS_KEY
+    project_id:
+      description: UUID of the owning project, null for a personal secret.
+      type: str
+      sample: aaaaaaaa-0000-4000-8000-000000000001
+    default_available:
+      description: Whether the secret is injected into every task of its scope.
+      type: bool
+      sample: false
+    masked_value:
+      description: Masked form of the value, as the API shows it.
+      type: str
+      sample: "CAN••••••••0012"
+    created_at:
+      description: When the secret was created.
+      type: str
+    updated_at:
+      description: When the secret was last changed.
+      type: str
+    created_by_agent:
+      description: Whether an AI agent created the secret.
+      type: bool
+api_retries:
+  description: How many times a request was retried (HTTP 429, 5xx, dropped connections, time-outs).
+  returned: always
+  type: int
+  sample: 0
+"""
