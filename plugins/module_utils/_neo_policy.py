@@ -226,7 +226,7 @@ def _rules(rules):
     return normalize_rules(rules)
 
 
-def _visible_projects(projects):
+def visible_projects(projects):
     """Validate the projects list; returns an ordered list of (id, name) without duplicate ids."""
     if projects is None:
         return []
@@ -244,13 +244,18 @@ def _visible_projects(projects):
     return result
 
 
-def _resolve_ref(rule, item, ref, visible):
+def resolve_project_ref(ref, visible, where):
+    """The id of the project ``ref`` names among ``visible`` ((id, name) pairs from :func:`visible_projects`).
+
+    A ref equal to a listed id is that id (ids win over names, which are free text and not
+    unique); otherwise it must be the name of exactly one listed project. ``where`` (the option
+    path) starts the PolicyError message of an ambiguous or unknown ref.
+    """
     if any(project_id == ref for project_id, _name in visible):
         return ref
     named = [project_id for project_id, name in visible if name == ref]
     if len(named) == 1:
         return named[0]
-    where = _path(rule.index, "projects", item)
     if named:
         raise PolicyError("%s: project name %r matches %d projects (%s); use the project id instead"
                           % (where, ref, len(named), ", ".join(named)))
@@ -264,7 +269,7 @@ def resolve_projects(rules, projects):
     (ids win over names); otherwise it must equal the name of exactly one listed project.
     An ambiguous name or an unknown ref (including an id that is not listed) raises PolicyError.
     """
-    visible = _visible_projects(projects)
+    visible = visible_projects(projects)
     resolved = {}
     for rule in _rules(rules):
         if rule.projects == ALL_PROJECTS:
@@ -272,7 +277,7 @@ def resolve_projects(rules, projects):
             continue
         ids = []
         for item, ref in enumerate(rule.projects):
-            project_id = _resolve_ref(rule, item, ref, visible)
+            project_id = resolve_project_ref(ref, visible, _path(rule.index, "projects", item))
             if project_id not in ids:
                 ids.append(project_id)
         resolved[rule.index] = tuple(ids)
@@ -282,7 +287,7 @@ def resolve_projects(rules, projects):
 def scopes_for_rules(rules, projects):
     """Return the :class:`Scopes` the policy needs to read (see :func:`resolve_projects` for errors)."""
     rules = _rules(rules)
-    visible = _visible_projects(projects)
+    visible = visible_projects(projects)
     resolved = resolve_projects(rules, projects)
     rule_projects = tuple(resolved[rule.index] if resolved[rule.index] == ALL_PROJECTS else frozenset(resolved[rule.index]) for rule in rules)
     if any(projects_ == ALL_PROJECTS for projects_ in rule_projects):
