@@ -16,7 +16,7 @@ import yaml
 from neo_simulator.model import API_KEY_PREFIX, is_uuid, name_problem, utc_now, value_problem
 
 _USER_KEYS = {"name", "api_keys", "tokens"}
-_PROJECT_KEYS = {"id", "name", "owner", "members", "tags", "settings_md", "settings", "created_at"}
+_PROJECT_KEYS = {"id", "name", "owner", "members", "viewers", "tags", "settings_md", "settings", "created_at"}
 _SECRET_KEYS = {"id", "name", "value", "owner", "project_id", "default_available", "created_by_agent", "created_at"}
 _TOP_KEYS = {"users", "projects", "secrets", "meta"}
 _CREDENTIAL_ALPHABET = string.ascii_letters + string.digits
@@ -124,12 +124,16 @@ def _normalize_projects(raw_projects, user_names, default_time):
         _require(not unknown, where, "unknown member(s) %s" % ", ".join(unknown))
         if owner not in members:  # the owner can always see the project
             members.insert(0, owner)
+        # Viewers see the project listed (shared with their team) but are not members: its secrets answer 403.
+        viewers = _string_list(entry, "viewers", where)
+        _require(not set(viewers) & set(members), where, "a viewer cannot also be a member")
+        _require(all(v in user_names for v in viewers), where, "viewers must be users")
         settings = entry.get("settings_md", entry.get("settings", ""))
         _require(isinstance(settings, str), where, "settings_md must be a string")
         created_at = entry.get("created_at", default_time)
         _require(isinstance(created_at, str), where, "created_at must be a string")
         projects.append({
-            "id": project_id, "name": name, "owner": owner, "members": members,
+            "id": project_id, "name": name, "owner": owner, "members": members, "viewers": viewers,
             "tags": _string_list(entry, "tags", where), "settings_md": settings, "created_at": created_at,
         })
     return projects

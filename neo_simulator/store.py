@@ -13,13 +13,14 @@ from neo_simulator.responses import ApiError
 
 
 class _Project:
-    __slots__ = ("id", "name", "owner", "members", "tags", "settings_md", "created_at", "updated_at")
+    __slots__ = ("id", "name", "owner", "members", "viewers", "tags", "settings_md", "created_at", "updated_at")
 
     def __init__(self, entry):
         self.id = entry["id"]
         self.name = entry["name"]
         self.owner = entry["owner"]
         self.members = list(entry["members"])
+        self.viewers = list(entry.get("viewers", ()))
         self.tags = list(entry["tags"])
         self.settings_md = entry["settings_md"]
         self.created_at = self.updated_at = entry["created_at"]
@@ -28,13 +29,13 @@ class _Project:
         return {
             "id": self.id, "name": self.name, "created_at": self.created_at, "updated_at": self.updated_at,
             "owner_email": "%s@example.test" % self.owner, "member_count": len(self.members),
-            "is_owner": caller == self.owner, "tags": list(self.tags), "shared_with_team": False,
+            "is_owner": caller == self.owner, "tags": list(self.tags), "shared_with_team": bool(self.viewers),
             "settings_md": self.settings_md,
         }
 
     def admin_view(self):
         return {"id": self.id, "name": self.name, "owner": self.owner, "members": list(self.members),
-                "tags": list(self.tags), "settings_md": self.settings_md}
+                "viewers": list(self.viewers), "tags": list(self.tags), "settings_md": self.settings_md}
 
 
 class _Secret:
@@ -117,7 +118,7 @@ class Store:
     def list_projects(self, caller, window):
         """(total, page) of the projects ``caller`` is a member of."""
         with self._lock:
-            visible = [p for p in self._projects.values() if caller in p.members]
+            visible = [p for p in self._projects.values() if caller in p.members or caller in p.viewers]
             return len(visible), [p.response(caller) for p in window.slice(visible)]
 
     def list_secrets(self, caller, project_id, window):
