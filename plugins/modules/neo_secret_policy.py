@@ -1,0 +1,164 @@
+#!/usr/bin/python
+# Copyright: projectdiscovery.neo contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The implementation is the action plugin plugins/action/neo_secret_policy.py (runs on the controller).
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: neo_secret_policy
+short_description: Apply a default-availability policy to many Neo secrets in one task
+version_added: 0.1.0
+description:
+  - Evaluates ordered rules against the secrets of many ProjectDiscovery Neo projects (and optionally the
+    personal scope) and sets C(default_available) where a secret differs from the policy.
+  - Lists the projects once, reads every covered scope (all pages) concurrently, computes the plan locally,
+    then sends one C(PATCH) per drifted secret through a bounded pool sharing one HTTP session.
+  - The first rule that covers a secret's scope and matches its name decides; a secret no rule matches is left alone.
+  - A scope that cannot be read (for example HTTP 403) or a secret whose update fails is reported as C(failed) in
+    O(ignore:entries); everything else is still applied, and the task fails at the end.
+  - The role M(projectdiscovery.neo.secret_policy) wraps this module with a report, a drift gate and AWX statistics.
+options:
+  rules:
+    description:
+      - Ordered list of rules.
+      - A project name must match exactly one visible project; an ambiguous or unknown project fails the task before any write.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      match:
+        description: Name globs, matched case-sensitively against secret names (for example V(PROD_*)).
+        type: list
+        elements: str
+        required: true
+      projects:
+        description: Project ids or names, or V(*) for every project the caller sees.
+        type: raw
+        default: "*"
+      personal:
+        description: Whether the rule also covers the caller's personal secrets.
+        type: bool
+        default: false
+      default_available:
+        description: The flag the rule requires.
+        type: bool
+        required: true
+  concurrency:
+    description:
+      - How many API requests run at the same time (reads of scopes, then writes). Between 1 and 32.
+    type: int
+    default: 8
+  report_path:
+    description:
+      - Write the report (C(summary) and C(entries)) as JSON to this path on the controller, in check mode too.
+    type: path
+extends_documentation_fragment:
+  - projectdiscovery.neo.connection
+  - projectdiscovery.neo.attributes
+attributes:
+  check_mode:
+    description: In check mode the module reads everything and returns the full drift report without writing.
+    support: full
+  diff_mode:
+    description: The report in O(ignore:entries) shows before and after of every covered secret; no separate diff is returned.
+    support: none
+seealso:
+  - module: projectdiscovery.neo.neo_secret
+  - role: projectdiscovery.neo.secret_policy
+author:
+  - projectdiscovery.neo contributors
+"""
+
+EXAMPLES = r"""
+- name: Audit and enforce the secret policy of every project
+  module_defaults:
+    group/projectdiscovery.neo.neo:
+      api_key: "{{ vault_neo_api_key }}"
+  block:
+    - name: Production credentials are opt-in everywhere; tokens stay available in Staging
+      projectdiscovery.neo.neo_secret_policy:
+        rules:
+          - match: ["PROD_*", "AWS_*"]
+            default_available: false
+          - match: ["GITHUB_TOKEN"]
+            projects: ["Staging"]
+            personal: true
+            default_available: true
+        report_path: /tmp/neo-secret-policy.json
+      register: policy
+
+    - name: Show the drift summary
+      ansible.builtin.debug:
+        var: policy.summary
+"""
+
+RETURN = r"""
+summary:
+  description: Counts over the covered secrets.
+  returned: success or per-item failure
+  type: dict
+  contains:
+    projects:
+      description: Number of project scopes the policy covers.
+      type: int
+    checked:
+      description: Secrets a rule decided.
+      type: int
+    compliant:
+      description: Secrets whose flag already matched the policy.
+      type: int
+    drifted:
+      description: Secrets whose flag differed from the policy when read (after an apply they are changed or failed).
+      type: int
+    changed:
+      description: Secrets updated by this run.
+      type: int
+    failed:
+      description: Secrets whose update failed plus scopes that could not be read.
+      type: int
+entries:
+  description: One entry per covered secret, and one per scope that could not be read (with C(secret_id) null).
+  returned: success or per-item failure
+  type: list
+  elements: dict
+  contains:
+    project_id:
+      description: Project UUID, null for a personal secret.
+      type: str
+    project_name:
+      description: Project name, null for a personal secret.
+      type: str
+    secret_id:
+      description: Secret UUID.
+      type: str
+    secret_name:
+      description: Secret name.
+      type: str
+    before:
+      description: C(default_available) as read.
+      type: bool
+    after:
+      description: C(default_available) required by the policy.
+      type: bool
+    rule:
+      description: Index of the deciding rule.
+      type: int
+    status:
+      description: C(compliant), C(drifted) (check mode, would change), C(changed) or C(failed).
+      type: str
+    error:
+      description: Why the entry failed, else null.
+      type: str
+table:
+  description: The entries that are not compliant as a fixed-width text table, for play output.
+  returned: success or per-item failure
+  type: str
+report_path:
+  description: Absolute path of the JSON report written.
+  returned: when O(report_path) is set
+  type: str
+api_retries:
+  description: How many requests were retried (HTTP 429, 5xx, dropped connections, time-outs).
+  returned: always
+  type: int
+"""

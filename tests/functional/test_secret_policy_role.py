@@ -1,0 +1,165 @@
+"""The secret_policy role through ansible-playbook against the simulator (pagination on)."""
+import json
+import pathlib
+
+import pytest
+import yaml
+
+from tests.conftest import ALICE_KEY, CANARY, FIXTURES
+
+# Task names as ansible-core prints them: FQCN of the role, then the task name.
+ROLE = "projectdiscovery.neo.secret_policy : "
+POLICY_TASK = ROLE + "Evaluate and apply the secret policy"
+FACT_TASK = ROLE + "Record the policy result"
+REPORT_TASK = ROLE + "Show the policy report"
+STATS_TASK = ROLE + "Publish the summary to AWX"
+DRIFT_GATE_TASK = ROLE + "Fail on drift (audit gate)"
+FAILURE_TASK = ROLE + "Fail when part of the policy could not be applied"
+
+PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
+STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
+RESEARCH = "bbbbbbbb-0000-4000-8000-000000000003"
+SHARED_BY_BOB = "bbbbbbbb-0000-4000-8000-000000000004"
+
+RULES = [
+    {"match": ["PROD_*"], "personal": True, "default_available": False},
+    {"match": ["GITHUB_TOKEN"], "projects": ["Staging"], "default_available": True},
+    {"match": ["GITHUB_TOKEN", "SLACK_*"], "default_available": False},
+]
+
+# secret id -> (project id, name, before, after, rule) of every secret the policy covers.
+EXPECTED = {
+    "5ec00000-0000-4000-8000-000000000102": (None, "PROD_PERSONAL_NOTE", True, False, 0),
+    "5ec00000-0000-4000-8000-000000000111": (PRODUCTION, "PROD_DB_PASSWORD", True, False, 0),
+    "5ec00000-0000-4000-8000-000000000112": (PRODUCTION, "PROD_API_TOKEN", False, False, 0),
+    "5ec00000-0000-4000-8000-000000000113": (PRODUCTION, "GITHUB_TOKEN", True, False, 2),
+    "5ec00000-0000-4000-8000-000000000114": (PRODUCTION, "SLACK_WEBHOOK", True, False, 2),
+    "5ec00000-0000-4000-8000-000000000121": (STAGING, "PROD_DB_PASSWORD", False, False, 0),
+    "5ec00000-0000-4000-8000-000000000122": (STAGING, "GITHUB_TOKEN", False, True, 1),
+    "5ec00000-0000-4000-8000-000000000131": (RESEARCH, "GITHUB_TOKEN", True, False, 2),
+}
+DRIFTED = {secret_id for secret_id, (_p, _n, before, after, _r) in EXPECTED.items() if before is not after}
+
+
+@pytest.fixture
+def policy_sim(sim):
+    sim.admin("POST", "seed", yaml.safe_load((FIXTURES / "seed-policy.yml").read_text()))
+    sim.configure(pagination="offset", page_size=2)
+    return sim
+
+
+def flags(sim):
+    return {secret["id"]: secret["default_available"] for secret in sim.state()["secrets"]}
+
+
+def secret_entries(result):
+    return {entry["secret_id"]: entry for entry in result["entries"] if entry["secret_id"] is not None}
+
+
+def run_role(sim, run_playbook, rules=RULES, check=False, **extra):
+    return run_playbook(sim, "secret_policy.yml", dict({"neo_secret_policy_rules": rules}, **extra), check=check, diff=check)
+
+
+def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_playbook, tmp_path):
+    report_path = tmp_path / "report.json"
+    before = flags(policy_sim)
+    run = run_role(policy_sim, run_playbook, check=True, neo_secret_policy_report_path=str(report_path))
+
+    assert policy_sim.writes() == 0
+    assert flags(policy_sim) == before
+    fact = run.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
+    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 0, "failed": 1}
+    entries = secret_entries(fact)
+    assert set(entries) == set(EXPECTED)
+    for secret_id, (project_id, name, before_flag, after_flag, rule) in EXPECTED.items():
+        entry = entries[secret_id]
+        assert (entry["project_id"], entry["secret_name"], entry["before"], entry["after"], entry["rule"]) == (project_id, name, before_flag, after_flag, rule)
+        assert entry["status"] == ("drifted" if secret_id in DRIFTED else "compliant")
+    failed_scopes = [entry for entry in fact["entries"] if entry["secret_id"] is None]
+    assert [(e["project_id"], e["status"]) for e in failed_scopes] == [(SHARED_BY_BOB, "failed")]
+    assert failed_scopes[0]["error"].startswith("Neo API 403 forbidden")
+
+    # The report file holds the same structure as the fact, in check mode too.
+    assert json.loads(report_path.read_text()) == fact
+    # A readable table, the AWX stats, and a failure at the end because a project failed.
+    shown = "\n".join(run.task(REPORT_TASK)["msg"])
+    assert "PROD_DB_PASSWORD" in shown and "true -> false" in shown and "drifted=6" in shown
+    assert run.task(STATS_TASK)["ansible_stats"]["data"]["neo_secret_policy_summary"] == fact["summary"]
+    assert run.rc != 0
+    assert run.task(FAILURE_TASK)["msg"] == "1 scopes could not be read and 0 secrets could not be updated; see entries"
+    assert CANARY not in run.stdout + run.stderr + report_path.read_text()
+
+
+def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
+    untouched = {sid: flag for sid, flag in flags(policy_sim).items() if sid not in EXPECTED}
+
+    apply = run_role(policy_sim, run_playbook)
+    fact = apply.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
+    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1}
+    assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED
+    assert policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == len(DRIFTED)
+    state = flags(policy_sim)
+    assert {sid: state[sid] for sid in EXPECTED} == {sid: expected[3] for sid, expected in EXPECTED.items()}
+    assert {sid: state[sid] for sid in untouched} == untouched
+    assert apply.task(POLICY_TASK)["changed"] is True
+    assert apply.rc != 0  # the forbidden project is reported, and fails the role at the end
+
+    writes = policy_sim.writes()
+    again = run_role(policy_sim, run_playbook)
+    fact = again.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
+    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 8, "drifted": 0, "changed": 0, "failed": 1}
+    assert again.task(POLICY_TASK)["changed"] is False
+    assert policy_sim.writes() == writes
+
+
+READABLE = ["Production", "Staging", RESEARCH]
+
+
+def test_fail_on_drift_gates_check_mode_only_when_drift_exists(policy_sim, run_playbook):
+    rules = [dict(rule, projects=READABLE) if "projects" not in rule else rule for rule in RULES]
+
+    drifted = run_role(policy_sim, run_playbook, rules=rules, check=True, neo_secret_policy_fail_on_drift=True)
+    assert drifted.rc != 0
+    assert drifted.task(DRIFT_GATE_TASK)["msg"] == "6 secrets drifted from the policy"
+    assert policy_sim.writes() == 0
+
+    applied = run_role(policy_sim, run_playbook, rules=rules, neo_secret_policy_fail_on_drift=True)
+    assert applied.rc == 0, applied.stdout
+    assert applied.task(DRIFT_GATE_TASK)["skip_reason"] == "Conditional result was False"
+
+    compliant = run_role(policy_sim, run_playbook, rules=rules, check=True, neo_secret_policy_fail_on_drift=True)
+    assert compliant.rc == 0, compliant.stdout
+    assert compliant.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]["summary"]["drifted"] == 0
+
+
+@pytest.mark.parametrize("rules,fragment", [
+    ([{"match": ["PROD_*"]}], "default_available"),
+    ([{"default_available": False}], "match"),
+    ([{"match": ["PROD_*"], "default_available": False, "colour": "red"}], "colour"),
+    ([{"match": [], "default_available": False}], "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"),
+    ([{"match": ["X"], "projects": ["Staging-typo"], "default_available": False}], "project 'Staging-typo' is not visible to the caller"),
+])
+def test_bad_policy_fails_before_any_write(policy_sim, run_playbook, rules, fragment):
+    run = run_role(policy_sim, run_playbook, rules=rules)
+    assert run.rc != 0
+    assert fragment in run.stdout
+    assert policy_sim.writes() == 0
+    assert CANARY not in run.stdout + run.stderr
+
+
+def test_ambiguous_project_name_lists_the_ids(sim, run_playbook):
+    """The basic seed has two projects named Staging."""
+    run = run_role(sim, run_playbook, rules=[{"match": ["*"], "projects": ["Staging"], "default_available": False}])
+    assert run.rc != 0
+    assert "project name 'Staging' matches 2 projects (aaaaaaaa-0000-4000-8000-000000000002, aaaaaaaa-0000-4000-8000-000000000004)" in run.stdout
+    assert sim.writes() == 0
+
+
+def test_connection_variables_reach_the_module(policy_sim, run_playbook):
+    run = run_playbook(
+        policy_sim, "secret_policy.yml",
+        {"neo_secret_policy_rules": [{"match": ["RESEARCH_KEY"], "projects": [RESEARCH], "default_available": False}], "neo_api_url": policy_sim.url, "neo_api_key": ALICE_KEY},
+        api_key=None, extra_env={"NEO_API_URL": "http://127.0.0.1:9"},
+    )
+    assert run.rc == 0, run.stdout
+    assert flags(policy_sim)["5ec00000-0000-4000-8000-000000000132"] is False
