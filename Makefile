@@ -1,0 +1,17 @@
+# The two entry points of a fresh machine: `make demo` and `make test`.
+.PHONY: demo test bench venv clean
+
+demo:
+	hacking/demo.sh
+
+test:
+	hacking/test.sh
+
+bench:
+	hacking/bench.sh
+
+venv:
+	hacking/venv.sh oldest >/dev/null
+
+clean:
+	rm -rf .venv .venv-newest build tests/output

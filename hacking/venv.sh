@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Create (or reuse) the virtualenv of one test profile and print its directory.
+#   oldest: Python 3.11 + ansible-core 2.16 (the oldest we support), the default for demo and tests
+#   newest: Python 3.12 + ansible-core 2.21 (the newest that installs here)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROFILE="${1:-oldest}"
+case "$PROFILE" in
+  oldest) VENV="$ROOT/.venv"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17' ;;
+  newest) VENV="$ROOT/.venv-newest"; PYTHON="${PYTHON312:-}"; CORE='ansible-core>=2.21,<2.22'
+          if [ -z "$PYTHON" ]; then
+            # A pyenv shim may exist without the version being active: try each candidate.
+            for candidate in $(ls -d "$HOME"/.pyenv/versions/3.12.*/bin/python3.12 2>/dev/null) $(command -v python3.12 || true); do
+              if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then PYTHON="$candidate"; break; fi
+            done
+          fi
+          [ -n "$PYTHON" ] || { echo "venv.sh: no Python 3.12 found (set PYTHON312)" >&2; exit 1; } ;;
+  *) echo "venv.sh: unknown profile $PROFILE" >&2; exit 2 ;;
+esac
+STAMP="$VENV/.installed"
+WANT="$(cat "$ROOT/requirements.txt" "$ROOT/requirements-test.txt" "$ROOT/hacking/venv.sh" | sha256sum | cut -c1-16)"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+  echo "venv.sh: installing $PROFILE profile into $VENV ($PYTHON, $CORE)" >&2
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip >&2
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-test.txt" "$CORE" >&2
+  echo "$WANT" > "$STAMP"
+fi
+# Playbooks find this checkout as projectdiscovery.neo through build/collections.
+LINK="$ROOT/build/collections/ansible_collections/projectdiscovery/neo"
+[ -e "$LINK" ] || { mkdir -p "$(dirname "$LINK")"; ln -s "$ROOT" "$LINK"; }
+echo "$VENV"
