@@ -14,20 +14,44 @@ class ActionModule(NeoActionBase):
         "name": {"type": "str"},
         "project_id": {"type": "str"},
         "default_available": {"type": "bool", "required": True},
+        "value": {"type": "str", "no_log": True},
     }
     required_one_of = (("id", "name"),)
+    required_by = {"value": "name"}
 
     def check_input(self, params):
         secrets.check_uuid("id", params["id"])
         secrets.check_uuid("project_id", params["project_id"])
         secrets.check_secret_name("name", params["name"])
+        secrets.check_secret_value("value", params["value"])
 
     def run_neo(self, client, params, check_mode, diff, warn):
+        desired = params["default_available"]
         record, searched = secrets.find_secret(client, secret_id=params["id"], name=params["name"], project_id=params["project_id"], warn=warn)
         if record is None:
-            raise secrets.SecretNotFound(secrets.describe_missing(params["id"], params["name"], searched))
-        changed, after = secrets.set_default_available(client, record, params["default_available"], check_mode)
-        result = {"changed": changed, "secret": secrets.public_record(after)}
+            if params["value"] is None:
+                raise secrets.SecretNotFound(secrets.describe_missing(params["id"], params["name"], searched))
+            return self._create(client, params, check_mode, diff)
+        changed, after = secrets.set_default_available(client, record, desired, check_mode)
+        result = {"changed": changed, "created": False, "secret": secrets.public_record(after)}
+        if params["value"] is not None:
+            # The API can neither read nor change a value: an existing secret keeps the one it has.
+            result["value_ignored"] = True
+            result["msg"] = "the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"
         if diff:
             result["diff"] = {"before": secrets.diff_view(record), "after": secrets.diff_view(after)}
+        return result
+
+    @staticmethod
+    def _create(client, params, check_mode, diff):
+        desired = params["default_available"]
+        if check_mode:
+            after = {"id": None, "name": params["name"], "project_id": params["project_id"], "default_available": desired, "masked_value": None}
+        else:
+            after = secrets.create_secret(client, params["name"], params["value"], desired, params["project_id"])
+            # The POST carried the flag; make sure it took, as after any write.
+            after = secrets.set_default_available(client, after, desired, check_mode)[1]
+        result = {"changed": True, "created": True, "secret": secrets.public_record(after)}
+        if diff:
+            result["diff"] = {"before": {}, "after": secrets.diff_view(after)}
         return result

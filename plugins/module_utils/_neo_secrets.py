@@ -132,6 +132,41 @@ def describe_missing(secret_id, name, searched):
     return "%s not found in %s or in any of the %d readable projects" % (what, searched[0], len(searched) - 1)
 
 
+def _may_have_reached_server(err):
+    """Whether a failed POST may still have created the secret (so the scope must be read again).
+
+    An answered 4xx other than 409 was refused, and the client already retried 429 and requests
+    that never left; a 5xx, a 409, or a transport failure (no status) may hide a creation.
+    """
+    status = getattr(err, "status", None)
+    return status is None or status == 409 or status >= 500
+
+
+def create_secret(client, name, value, default_available, project_id):
+    """Create one secret; returns its record. Never creates two.
+
+    A POST is not blindly retried: after a failure that may have reached the server, the scope
+    is listed again, and only if the secret is still absent is the POST sent once more. The
+    name is looked up before (by the caller) and after, because whether the API answers a
+    duplicate with 409 or stores ``NAME_2`` is undocumented.
+    """
+    where = scope_label(project_id)
+    try:
+        record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
+    except Exception as err:  # pylint: disable=broad-except
+        if not _may_have_reached_server(err):
+            raise
+        record = _pick(client.list_secrets(project_id=project_id), None, name, where)
+        if record is None:
+            if getattr(err, "status", None) == 409:
+                raise
+            record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
+    if record.get("name") != name:
+        raise SecretStateError("the API stored the new secret as %s, not %s (id %s): another secret of that name appeared in %s meanwhile"
+                               % (record.get("name"), name, record.get("id"), where))
+    return record
+
+
 def set_default_available(client, record, desired, check_mode):
     """Decide once, then write only in real mode. Returns ``(changed, record_after)``.
 

@@ -16,6 +16,9 @@ description:
   - The current state is read from the list of the secret's scope (the API documents no single-secret
     read), and the flag is written only when it differs, so C(changed) is true only when it flipped.
   - After a write, the API's answer must show the requested value, otherwise the task fails.
+  - With O(value), a missing secret is created (provisioning). A creation is never blindly retried. After a
+    failure that may have reached the API, the scope is listed again before one more attempt, so a retry never
+    makes a second secret.
 options:
   id:
     description:
@@ -39,6 +42,15 @@ options:
       - Whether the secret is injected into every task of its scope by default.
     type: bool
     required: true
+  value:
+    description:
+      - The value of the secret, used only to create it when no secret of O(name) exists in its scope
+        (C(POST /api/v1/secrets)); requires O(name). 1 to 10,000 characters.
+      - When the secret exists, the value is neither compared nor sent, because the Neo API can neither read
+        nor change a secret's value; the result says so with RV(value_ignored). To replace a value, delete and
+        re-create the secret in the Neo UI.
+      - Never shown in any output. Pass it from Ansible Vault or an AWX credential.
+    type: str
 extends_documentation_fragment:
   - projectdiscovery.neo.connection
   - projectdiscovery.neo.attributes
@@ -48,7 +60,7 @@ seealso:
     description: The API call this module makes.
     link: https://docs.neo.projectdiscovery.io/api-reference/secrets/update-secret-metadata
 author:
-  - projectdiscovery.neo contributors
+  - ProjectDiscovery Neo collection maintainers (@projectdiscovery)
 """
 
 EXAMPLES = r"""
@@ -56,6 +68,13 @@ EXAMPLES = r"""
   projectdiscovery.neo.neo_secret:
     name: PROD_DB_PASSWORD
     project_id: aaaaaaaa-0000-4000-8000-000000000001
+    default_available: false
+
+- name: Provision a project's deployment key from Ansible Vault (created once, then left alone)
+  projectdiscovery.neo.neo_secret:
+    name: DEPLOY_KEY
+    project_id: aaaaaaaa-0000-4000-8000-000000000001
+    value: "{{ vault_deploy_key }}"
     default_available: false
 
 - name: Set connection options once for every Neo task of the play
@@ -77,7 +96,8 @@ EXAMPLES = r"""
 RETURN = r"""
 secret:
   description:
-    - The secret as the API describes it after the task (in check mode, as it would be).
+    - The secret as the API describes it after the task (in check mode, as it would be; a secret that would be
+      created has no C(id) and no C(masked_value) yet).
     - Only the masked form of the value is ever returned.
   returned: success
   type: dict
@@ -111,6 +131,20 @@ secret:
     created_by_agent:
       description: Whether an AI agent created the secret.
       type: bool
+created:
+  description: Whether the task created the secret (in check mode, whether it would).
+  returned: success
+  type: bool
+  sample: false
+value_ignored:
+  description: True when O(value) was given but the secret already existed, so the value was not compared or sent.
+  returned: when O(value) is given and the secret exists
+  type: bool
+  sample: true
+msg:
+  description: Explains RV(value_ignored).
+  returned: when RV(value_ignored) is returned
+  type: str
 api_retries:
   description: How many times a request was retried (HTTP 429, 5xx, dropped connections, time-outs).
   returned: always
