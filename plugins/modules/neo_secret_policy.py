@@ -16,7 +16,7 @@ description:
   - The first rule that covers a secret's scope and matches its name decides; a secret no rule matches is left alone.
   - A scope that cannot be read (for example HTTP 403) or a secret whose update fails is reported as C(failed) in
     O(ignore:entries); everything else is still applied, and the task fails at the end.
-  - The role M(projectdiscovery.neo.secret_policy) wraps this module with a report, a drift gate and AWX statistics.
+  - The role C(projectdiscovery.neo.secret_policy) wraps this module with a report, a drift gate and AWX statistics.
 options:
   rules:
     description:
@@ -48,6 +48,13 @@ options:
       - How many API requests run at the same time (reads of scopes, then writes). Between 1 and 32.
     type: int
     default: 8
+  list_compliant:
+    description:
+      - Whether RV(entries) (and the report) also list the secrets that already comply with the policy.
+      - By default they are only counted in RV(summary), because at thousands of secrets every listed entry
+        makes each later task that reads the result measurably slower.
+    type: bool
+    default: false
   report_path:
     description:
       - Write the report (C(summary) and C(entries)) as JSON to this path on the controller, in check mode too.
@@ -64,9 +71,11 @@ attributes:
     support: none
 seealso:
   - module: projectdiscovery.neo.neo_secret
-  - role: projectdiscovery.neo.secret_policy
+  - name: The projectdiscovery.neo.secret_policy role
+    description: Runs this module with a drift report, AWX statistics and an audit gate.
+    link: https://github.com/projectdiscovery/ansible-collection-neo/blob/main/docs/user-guide.md#the-secret_policy-role
 author:
-  - projectdiscovery.neo contributors
+  - ProjectDiscovery Neo collection maintainers (@projectdiscovery)
 """
 
 EXAMPLES = r"""
@@ -117,7 +126,9 @@ summary:
       description: Secrets whose update failed plus scopes that could not be read.
       type: int
 entries:
-  description: One entry per covered secret, and one per scope that could not be read (with C(secret_id) null).
+  description:
+    - One entry per covered secret that is not compliant (all covered secrets with O(list_compliant)), and one per
+      scope that could not be read (with C(secret_id) null).
   returned: success or per-item failure
   type: list
   elements: dict

@@ -1,6 +1,5 @@
 """The secret_policy role through ansible-playbook against the simulator (pagination on)."""
 import json
-import pathlib
 
 import pytest
 import yaml
@@ -56,14 +55,15 @@ def secret_entries(result):
     return {entry["secret_id"]: entry for entry in result["entries"] if entry["secret_id"] is not None}
 
 
-def run_role(sim, run_playbook, rules=RULES, check=False, **extra):
+def run_role(sim, run_playbook, rules=None, check=False, **extra):
+    rules = RULES if rules is None else rules
     return run_playbook(sim, "secret_policy.yml", dict({"neo_secret_policy_rules": rules}, **extra), check=check, diff=check)
 
 
 def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_playbook, tmp_path):
     report_path = tmp_path / "report.json"
     before = flags(policy_sim)
-    run = run_role(policy_sim, run_playbook, check=True, neo_secret_policy_report_path=str(report_path))
+    run = run_role(policy_sim, run_playbook, check=True, neo_secret_policy_report_path=str(report_path), neo_secret_policy_list_compliant=True)
 
     assert policy_sim.writes() == 0
     assert flags(policy_sim) == before
@@ -96,7 +96,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
     apply = run_role(policy_sim, run_playbook)
     fact = apply.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1}
-    assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED
+    assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED == set(secret_entries(fact))
     assert policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == len(DRIFTED)
     state = flags(policy_sim)
     assert {sid: state[sid] for sid in EXPECTED} == {sid: expected[3] for sid, expected in EXPECTED.items()}
@@ -108,6 +108,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
     again = run_role(policy_sim, run_playbook)
     fact = again.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 8, "drifted": 0, "changed": 0, "failed": 1}
+    assert secret_entries(fact) == {}  # compliant secrets are counted, not listed, unless asked for
     assert again.task(POLICY_TASK)["changed"] is False
     assert policy_sim.writes() == writes
 
@@ -158,7 +159,11 @@ def test_ambiguous_project_name_lists_the_ids(sim, run_playbook):
 def test_connection_variables_reach_the_module(policy_sim, run_playbook):
     run = run_playbook(
         policy_sim, "secret_policy.yml",
-        {"neo_secret_policy_rules": [{"match": ["RESEARCH_KEY"], "projects": [RESEARCH], "default_available": False}], "neo_api_url": policy_sim.url, "neo_api_key": ALICE_KEY},
+        {
+            "neo_secret_policy_rules": [{"match": ["RESEARCH_KEY"], "projects": [RESEARCH], "default_available": False}],
+            "neo_api_url": policy_sim.url,
+            "neo_api_key": ALICE_KEY,
+        },
         api_key=None, extra_env={"NEO_API_URL": "http://127.0.0.1:9"},
     )
     assert run.rc == 0, run.stdout
