@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="$(hacking/venv.sh oldest)"
-PLAYBOOK="${NEO_DEMO_PLAYBOOK:-examples/neo_secret.yml}"
+PLAYBOOK="${NEO_DEMO_PLAYBOOK:-examples/secret_policy.yml}"
 mkdir -p build/demo
 rm -f build/demo/port
 
@@ -15,11 +15,11 @@ SIM_PID=$!
 trap 'kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s build/demo/port ] && break; sleep 0.05; done
 [ -s build/demo/port ] || { echo "demo: the simulator did not start" >&2; exit 1; }
-export NEO_API_URL="http://127.0.0.1:$(cat build/demo/port)"
+NEO_API_URL="http://127.0.0.1:$(cat build/demo/port)"
+export NEO_API_URL
 # alice's key in tests/fixtures/seed-basic.yml; only the simulator knows it.
 export NEO_API_KEY="neo_sk_aliceCANARYkey000000000000000000"
-export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections" ANSIBLE_INVENTORY=localhost, ANSIBLE_LOCALHOST_WARNING=false
-export ANSIBLE_PYTHON_INTERPRETER="$VENV/bin/python"
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections" ANSIBLE_INVENTORY="$ROOT/examples/inventory.ini"
 sim() { "$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1])), indent=2))' "$NEO_API_URL/_sim/$1"; }
 
 echo "=== Neo API simulator at $NEO_API_URL; flags before:"

@@ -58,6 +58,17 @@ class ActionModule(NeoActionBase):
         params["rules"] = policy.normalize_rules(params["rules"])
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
             raise SecretInputError("concurrency: must be between 1 and %d (got %d)" % (MAX_CONCURRENCY, params["concurrency"]))
+        if params["report_path"]:
+            # Checked before any request too, so that a typo does not cost a whole run (write_report checks again).
+            directory = os.path.dirname(os.path.abspath(os.path.expanduser(params["report_path"])))
+            if not os.path.isdir(directory):
+                raise SecretInputError("report_path: the directory %s does not exist" % directory)
+
+    @staticmethod
+    def _report_text(not_compliant, summary, check_mode):
+        """The table of what is not compliant, closed by the counts (what the role shows)."""
+        counts = " ".join("%s=%d" % (key, summary[key]) for key in ("projects", "checked", "compliant", "drifted", "changed", "failed"))
+        return "%s\n%s: %s" % (policy.render_table(not_compliant), "drift report (check mode)" if check_mode else "policy applied", counts)
 
     def client_options(self, params):
         return {"pool_size": params["concurrency"]}
@@ -91,7 +102,8 @@ class ActionModule(NeoActionBase):
         # Every entry costs Ansible time in each pass over the result (about 0.15 ms per entry and
         # pass on the CI machine): compliant secrets are counted, and listed only on request.
         report = {"summary": summary, "entries": entries if params["list_compliant"] else not_compliant}
-        result = dict(report, changed=bool(summary["drifted"] if check_mode else summary["changed"]), table=policy.render_table(not_compliant))
+        changed = bool(summary["drifted"] if check_mode else summary["changed"])
+        result = dict(report, changed=changed, table=self._report_text(not_compliant, summary, check_mode))
         if params["report_path"]:
             result["report_path"] = write_report(params["report_path"], report)
         if summary["failed"]:

@@ -161,7 +161,7 @@ entries:
       description: Why the entry failed, else null.
       type: str
 table:
-  description: The entries that are not compliant as a fixed-width text table, for play output.
+  description: The entries that are not compliant as a fixed-width text table, for play output, closed by a line of counts.
   returned: success or per-item failure
   type: str
 report_path:

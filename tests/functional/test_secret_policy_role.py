@@ -9,11 +9,10 @@ from tests.conftest import ALICE_KEY, CANARY, FIXTURES
 # Task names as ansible-core prints them: FQCN of the role, then the task name.
 ROLE = "projectdiscovery.neo.secret_policy : "
 POLICY_TASK = ROLE + "Evaluate and apply the secret policy"
-FACT_TASK = ROLE + "Record the policy result"
+FACT_TASK = POLICY_TASK  # registered as the fact neo_secret_policy_result
 REPORT_TASK = ROLE + "Show the policy report"
 STATS_TASK = ROLE + "Publish the summary to AWX"
-DRIFT_GATE_TASK = ROLE + "Fail on drift (audit gate)"
-FAILURE_TASK = ROLE + "Fail when part of the policy could not be applied"
+FAILURE_TASK = DRIFT_GATE_TASK = ROLE + "Fail when part of the policy failed, or on drift in check mode (audit gate)"
 
 PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
 STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
@@ -67,7 +66,7 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
 
     assert policy_sim.writes() == 0
     assert flags(policy_sim) == before
-    fact = run.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
+    fact = run.task(FACT_TASK)
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 0, "failed": 1}
     entries = secret_entries(fact)
     assert set(entries) == set(EXPECTED)
@@ -80,7 +79,7 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
     assert failed_scopes[0]["error"].startswith("Neo API 403 forbidden")
 
     # The report file holds the same structure as the fact, in check mode too.
-    assert json.loads(report_path.read_text()) == fact
+    assert json.loads(report_path.read_text()) == {"summary": fact["summary"], "entries": fact["entries"]}
     # A readable table, the AWX stats, and a failure at the end because a project failed.
     shown = "\n".join(run.task(REPORT_TASK)["msg"])
     assert "PROD_DB_PASSWORD" in shown and "true -> false" in shown and "drifted=6" in shown
@@ -94,7 +93,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
     untouched = {sid: flag for sid, flag in flags(policy_sim).items() if sid not in EXPECTED}
 
     apply = run_role(policy_sim, run_playbook)
-    fact = apply.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
+    fact = apply.task(FACT_TASK)
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1}
     assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED == set(secret_entries(fact))
     assert policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == len(DRIFTED)
@@ -106,7 +105,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
 
     writes = policy_sim.writes()
     again = run_role(policy_sim, run_playbook)
-    fact = again.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]
+    fact = again.task(FACT_TASK)
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 8, "drifted": 0, "changed": 0, "failed": 1}
     assert secret_entries(fact) == {}  # compliant secrets are counted, not listed, unless asked for
     assert again.task(POLICY_TASK)["changed"] is False
@@ -130,7 +129,7 @@ def test_fail_on_drift_gates_check_mode_only_when_drift_exists(policy_sim, run_p
 
     compliant = run_role(policy_sim, run_playbook, rules=rules, check=True, neo_secret_policy_fail_on_drift=True)
     assert compliant.rc == 0, compliant.stdout
-    assert compliant.task(FACT_TASK)["ansible_facts"]["neo_secret_policy_result"]["summary"]["drifted"] == 0
+    assert compliant.task(FACT_TASK)["summary"]["drifted"] == 0
 
 
 @pytest.mark.parametrize("rules,fragment", [

@@ -1,0 +1,188 @@
+"""Benchmark of the secret_policy role at scale (issue: speed at scale). Not a test: `make bench`.
+
+Scenario: the simulator (a separate process) with 5 ms latency per request, 100 projects x 100
+secrets, 10 % drifted, one rule ``match: ["*"]``. In one run it measures:
+
+- the floor, which no implementation can beat: an empty playbook plus the minimum API calls
+  (1 project list, 1 list per project, 1 PATCH per drifted secret) made by a bare `requests`
+  client with 8 threads; separately for check mode (no PATCH) and apply;
+- the role in check mode and in apply mode, then a second apply (must write nothing);
+- the baseline a user would otherwise write: an ``ansible.builtin.uri`` loop that lists the
+  scope and PATCHes, per secret, on a slice of 40 secrets, reported per secret.
+
+Each timing is the median of --repeat runs; the simulator is reset between runs.
+"""
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
+COLLECTIONS = ROOT / "build" / "collections"
+THREADS = 8
+BASELINE_SLICE = 40
+
+
+class Simulator:
+    def __init__(self, seed_path, latency_ms, workdir):
+        port_file = workdir / "port"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "neo_simulator", "--seed", str(seed_path), "--port", "0", "--port-file", str(port_file),
+             "--latency-ms", str(latency_ms)],
+            cwd=str(ROOT), stdout=subprocess.DEVNULL)
+        for _unused in range(600):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        self.url = "http://127.0.0.1:%s" % port_file.read_text().strip()
+        self.admin = requests.Session()
+
+    def reset(self):
+        self.admin.post(self.url + "/_sim/reset", timeout=60).raise_for_status()
+
+    def counters(self):
+        return self.admin.get(self.url + "/_sim/counters", timeout=60).json()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def median_run(simulator, repeat, action):
+    """Run ``action`` ``repeat`` times from a reset simulator; the median wall time and the last counters."""
+    times = []
+    counters = None
+    for _unused in range(repeat):
+        simulator.reset()
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+        counters = simulator.counters()
+    return statistics.median(times), counters
+
+
+def playbook_env(simulator, api_key):
+    return dict(os.environ, NEO_API_URL=simulator.url, NEO_API_KEY=api_key, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+                ANSIBLE_INVENTORY=str(BENCH / "inventory.ini"), ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0")
+
+
+def run_playbook(env, playbook, *args):
+    completed = subprocess.run([ANSIBLE_PLAYBOOK, str(BENCH / playbook), *args], env=env, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit("%s failed:\n%s\n%s" % (playbook, completed.stdout[-3000:], completed.stderr[-3000:]))
+    return completed
+
+
+def bare_client_calls(url, api_key, apply):
+    """The minimum API calls, made as fast as a bare client with 8 threads can."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=THREADS)
+    session.mount("http://", adapter)
+    session.headers["X-Api-Key"] = api_key
+    projects = session.get(url + "/api/v1/projects", timeout=30).json()["projects"]
+    with ThreadPoolExecutor(THREADS) as pool:
+        lists = pool.map(lambda p: session.get(url + "/api/v1/secrets", params={"project_id": p["id"]}, timeout=30).json()["secrets"], projects)
+        drifted = [s["id"] for secrets in lists for s in secrets if s["default_available"]]
+        if apply:
+            list(pool.map(lambda i: session.patch(url + "/api/v1/secrets/" + i, json={"default_available": False}, timeout=30).raise_for_status(), drifted))
+    return len(projects), len(drifted)
+
+
+def calls(counters):
+    return dict(sorted(counters["by_method"].items()))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100)
+    parser.add_argument("--secrets-per-project", type=int, default=100)
+    parser.add_argument("--drift", type=float, default=0.1)
+    parser.add_argument("--latency-ms", type=float, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+
+    from neo_simulator.seed import generate_seed, write_seed  # pylint: disable=import-outside-toplevel
+
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="neo-bench-"))
+    seed = generate_seed(projects=options.projects, secrets_per_project=options.secrets_per_project, personal=0, drift=options.drift, rng_seed=1)
+    seed_path = workdir / "seed.json"
+    write_seed(seed, str(seed_path))
+    api_key = seed["users"][0]["api_keys"][0]
+    total = len(seed["secrets"])
+    drifted = sum(1 for s in seed["secrets"] if s["default_available"])
+    simulator = Simulator(seed_path, options.latency_ms, workdir)
+    env = playbook_env(simulator, api_key)
+    try:
+        empty, _runs = median_run(simulator, options.repeat, lambda: run_playbook(env, "empty.yml"))
+        lists, list_counters = median_run(simulator, options.repeat, lambda: bare_client_calls(simulator.url, api_key, apply=False))
+        lists_and_patches, minimum_counters = median_run(simulator, options.repeat, lambda: bare_client_calls(simulator.url, api_key, apply=True))
+        role_check, check_counters = median_run(simulator, options.repeat, lambda: run_playbook(env, "policy.yml", "--check"))
+        role_apply, apply_counters = median_run(simulator, options.repeat, lambda: run_playbook(env, "policy.yml"))
+        before_second = simulator.counters()["writes"]
+        run_playbook(env, "policy.yml")
+        second_apply_writes = simulator.counters()["writes"] - before_second
+        simulator.reset()
+        baseline_ids = [s["id"] for s in seed["secrets"] if s["project_id"]][:BASELINE_SLICE]
+        baseline_items = [{"id": s["id"], "project_id": s["project_id"]} for s in seed["secrets"] if s["id"] in set(baseline_ids)]
+        baseline, baseline_counters = median_run(
+            simulator, 1, lambda: run_playbook(env, "uri_baseline.yml", "-e", json.dumps({"bench_secrets": baseline_items})))
+    finally:
+        simulator.stop()
+
+    floor_check = empty + lists
+    floor_apply = empty + lists_and_patches
+    minimum_check = sum(list_counters["by_method"].values())
+    minimum_apply = sum(minimum_counters["by_method"].values())
+    baseline_per_secret = baseline / BASELINE_SLICE
+    lines = [
+        "machine: %s, %d cores, Python %s, ansible-core %s" % (platform.platform(), os.cpu_count(), platform.python_version(), ansible_core_version()),
+        "scenario: %d projects x %d secrets = %d secrets, %d drifted, simulator latency %.0f ms, median of %d runs"
+        % (options.projects, options.secrets_per_project, total, drifted, options.latency_ms, options.repeat),
+        "",
+        "%-34s %8s %24s %12s %10s %12s" % ("run", "wall s", "API calls", "secrets/s", "x floor", "x baseline"),
+    ]
+
+    def row(name, wall, counters, floor, per_secret_of=None):
+        per_secret = wall / (per_secret_of or total)
+        lines.append("%-34s %8.2f %24s %12.0f %10s %12s" % (
+            name, wall, json.dumps(calls(counters)) if counters else "-", (per_secret_of or total) / wall,
+            "%.2f" % (wall / floor) if floor else "-", "%.4f" % (per_secret / baseline_per_secret)))
+
+    lines.append("%-34s %8.2f" % ("empty playbook", empty))
+    row("floor, check (empty + lists)", floor_check, list_counters, None)
+    row("floor, apply (empty + lists + PATCH)", floor_apply, minimum_counters, None)
+    row("role, check mode", role_check, check_counters, floor_check)
+    row("role, apply", role_apply, apply_counters, floor_apply)
+    row("baseline uri loop (per secret, 40)", baseline, baseline_counters, None, per_secret_of=BASELINE_SLICE)
+    lines += [
+        "",
+        "API calls vs minimum: check %.3fx (%d / %d), apply %.3fx (%d / %d)" % (
+            check_counters["total"] / minimum_check, check_counters["total"], minimum_check,
+            apply_counters["total"] / minimum_apply, apply_counters["total"], minimum_apply),
+        "second apply writes: %d" % second_apply_writes,
+        "targets: role within 1.5x of its floor (check %.2fx, apply %.2fx); API calls <= 1.05x; second apply 0 writes -> %s" % (
+            role_check / floor_check, role_apply / floor_apply,
+            "MET" if role_check <= 1.5 * floor_check and role_apply <= 1.5 * floor_apply and check_counters["total"] <= 1.05 * minimum_check
+            and apply_counters["total"] <= 1.05 * minimum_apply and second_apply_writes == 0 else "NOT MET"),
+    ]
+    print("\n".join(lines))
+
+
+def ansible_core_version():
+    from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+    return __version__
+
+
+if __name__ == "__main__":
+    main()
