@@ -336,19 +336,18 @@ def _scope_entries(scope_key, project_name, records, deciders):
         rule = next((rule for rule, pattern in deciders if pattern.match(name)), None)
         if rule is None:
             continue
-        before = record.get("default_available")
         secret_id = record["id"]
-        entry = _entry(
-            project_id=scope_key, project_name=project_name, secret_id=secret_id, secret_name=name,
-            before=before, after=rule.default_available, rule=rule.index,
-            status=STATUS_COMPLIANT if before is rule.default_available else STATUS_DRIFTED,
-        )
-        key = (name, secret_id, repr(before))
-        # The same id listed twice (e.g. pages that overlap): keep one entry, chosen independently of order.
+        before = record.get("default_available")
         previous = decided.get(secret_id)
-        if previous is None or key < previous[0]:
-            decided[secret_id] = (key, entry)
-    return [entry for _key, entry in sorted(decided.values(), key=lambda pair: pair[0])]
+        # The same id listed twice (e.g. pages that overlap): keep one entry, chosen independently of order.
+        if previous is not None and (name, repr(before)) >= (previous["secret_name"], repr(previous["before"])):
+            continue
+        decided[secret_id] = {
+            "project_id": scope_key, "project_name": project_name, "secret_id": secret_id, "secret_name": name,
+            "before": before, "after": rule.default_available, "rule": rule.index,
+            "status": STATUS_COMPLIANT if before is rule.default_available else STATUS_DRIFTED, "error": None,
+        }
+    return sorted(decided.values(), key=lambda entry: (entry["secret_name"], entry["secret_id"]))
 
 
 def build_plan(rules, projects, secrets_by_scope):
