@@ -25,6 +25,9 @@ def _serve_parser():
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--log", help="append one line per request to this file")
     parser.add_argument("--duplicate-policy", choices=DUPLICATE_POLICIES, default="conflict")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started the simulator ends (test runners that fork, "
+                             "such as ansible-test units, never tear their fixtures down)")
     return parser
 
 
@@ -69,8 +72,10 @@ def serve(argv):
             _write_port_file(args.port_file, simulator.port)
         sys.stdout.write("NEO_SIMULATOR_URL=%s\n" % simulator.url)
         sys.stdout.flush()
+        parent = os.getppid()
         while not stop.wait(0.5):
-            pass
+            if args.exit_with_parent and os.getppid() != parent:
+                break
     finally:
         simulator.stop()
     return 0

@@ -11,20 +11,23 @@ from neo_simulator.responses import DROP, ApiError, Reply, error_reply, json_rep
 PROJECTS = "/api/v1/projects"
 SECRETS = "/api/v1/secrets"
 SECRET = "/api/v1/secrets/{id}"
-ALLOWED_METHODS = {PROJECTS: ("GET",), SECRETS: ("GET", "POST"), SECRET: ("PATCH",)}
+PROJECT = "/api/v1/projects/{id}"
+ALLOWED_METHODS = {PROJECTS: ("GET", "POST"), SECRETS: ("GET", "POST"), SECRET: ("PATCH",), PROJECT: ("PATCH",)}
 UNKNOWN_ROUTE = "(unknown)"
 _SECRET_PREFIX = SECRETS + "/"
+_PROJECT_PREFIX = PROJECTS + "/"
 _MALFORMED_BODY = b'{"secrets": [{"id": "5ec00000-0000-4000-8000-0000000000'  # cut short on purpose
 
 
 def match_route(path):
-    """(template, secret id or None); template is UNKNOWN_ROUTE when nothing matches."""
-    if path in ALLOWED_METHODS and path != SECRET:
+    """(template, secret or project id or None); template is UNKNOWN_ROUTE when nothing matches."""
+    if path in (PROJECTS, SECRETS):
         return path, None
-    if path.startswith(_SECRET_PREFIX):
-        secret_id = path[len(_SECRET_PREFIX):]
-        if secret_id and "/" not in secret_id:
-            return SECRET, secret_id
+    for prefix, template in ((_SECRET_PREFIX, SECRET), (_PROJECT_PREFIX, PROJECT)):
+        if path.startswith(prefix):
+            item_id = path[len(prefix):]
+            if item_id and "/" not in item_id:
+                return template, item_id
     return UNKNOWN_ROUTE, None
 
 
@@ -37,7 +40,7 @@ def _credentials(headers):
     api_key = headers.get("X-Api-Key")
     if api_key is not None:
         return api_key.strip(), None
-    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    scheme, _sep, token = (headers.get("Authorization") or "").strip().partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return None, token.strip()
     return None, None
@@ -67,9 +70,14 @@ class NeoApi:
             if reply is not None:
                 return template, reply
         try:
-            return template, self._route(config, method, template, secret_id, query, headers, body, fault)
+            reply = self._route(config, method, template, secret_id, query, headers, body, fault)
         except ApiError as error:
-            return template, error.reply()
+            reply = error.reply()
+        if fault is not None and fault.kind == "slow":
+            # Applied and counted at once, answered late: a client that times out has lost the
+            # answer of a request that took effect (and nothing is counted after it gave up).
+            reply.delay_s = fault.delay_s
+        return template, reply
 
     @staticmethod
     def _fault_reply(fault, path, query):
@@ -84,8 +92,6 @@ class NeoApi:
             return Reply(200, _MALFORMED_BODY)
         if fault.kind == "redirect":
             return Reply(307, b"", [("Location", "http://127.0.0.1:1" + path + ("?" + query if query else ""))])
-        if fault.kind == "slow":
-            time.sleep(fault.delay_s)
         return None  # slow and unknown_envelope go on to the real handler
 
     def _route(self, config, method, template, secret_id, query, headers, body, fault):
@@ -98,9 +104,14 @@ class NeoApi:
             return method_not_allowed(ALLOWED_METHODS[template])
         store = self._sim.store
         if template == SECRET:
-            return json_reply(200, store.update_secret(caller, secret_id, parse_json_object(body)))
+            return json_reply(200, _secret_view(config, store.update_secret(caller, secret_id, parse_json_object(body))))
+        if template == PROJECT:
+            return json_reply(200, {"project": store.update_project(caller, secret_id, parse_json_object(body))})
+        if method == "POST" and template == PROJECTS:
+            # The request body is optional for this operation.
+            return json_reply(201, {"project": store.create_project(caller, parse_json_object(body) if body.strip() else {})})
         if method == "POST":
-            return json_reply(201, store.create_secret(caller, parse_json_object(body), config.duplicate_policy))
+            return json_reply(201, _secret_view(config, store.create_secret(caller, parse_json_object(body), config.duplicate_policy)))
         return self._list(config, template, caller, query, fault)
 
     def _list(self, config, template, caller, query, fault):
@@ -111,9 +122,17 @@ class NeoApi:
         else:
             project_id = _query_value(query, "project_id")
             collection, (total, page) = "secrets", self._sim.store.list_secrets(caller, project_id, window)
+            page = [_secret_view(config, record) for record in page]
         if wrap_unknown:
             return json_reply(200, listing.unknown_envelope(page))
         return json_reply(200, listing.envelope(config, collection, page, total, window))
+
+
+def _secret_view(config, record):
+    """A SecretResponse as configured: a personal secret's project_id is null, or absent."""
+    if config.personal_project_id == "absent" and record.get("project_id") is None:
+        record = {key: value for key, value in record.items() if key != "project_id"}
+    return record
 
 
 def _query_value(query, name):

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 LIST_FORMS = ("bare", "named", "data", "items")
 PAGINATIONS = ("none", "offset", "offset_total", "cursor")
 DUPLICATE_POLICIES = ("conflict", "rename")
+PERSONAL_PROJECT_IDS = ("null", "absent")
 
 
 class ConfigError(ValueError):
@@ -21,9 +22,12 @@ class SimulatorConfig:
     page_size: int = 50
     latency_ms: float = 0
     duplicate_policy: str = "conflict"
+    # How a personal secret shows its project_id: null (the default) or no key at all.
+    personal_project_id: str = "null"
 
     def __post_init__(self):
-        for field, allowed in (("list_form", LIST_FORMS), ("pagination", PAGINATIONS), ("duplicate_policy", DUPLICATE_POLICIES)):
+        for field, allowed in (("list_form", LIST_FORMS), ("pagination", PAGINATIONS), ("duplicate_policy", DUPLICATE_POLICIES),
+                               ("personal_project_id", PERSONAL_PROJECT_IDS)):
             if getattr(self, field) not in allowed:
                 raise ConfigError("%s must be one of %s" % (field, ", ".join(allowed)))
         if not _is_number(self.page_size, integer=True) or self.page_size < 1:

@@ -34,13 +34,14 @@ def encode_json(payload):
 class Reply:
     """One complete HTTP response; ``drop`` means close the connection without answering."""
 
-    __slots__ = ("status", "body", "headers", "drop")
+    __slots__ = ("status", "body", "headers", "drop", "delay_s")
 
-    def __init__(self, status, body=b"", headers=(), drop=False):
+    def __init__(self, status, body=b"", headers=(), drop=False, delay_s=0):
         self.status = status
         self.body = body
         self.headers = list(headers)
         self.drop = drop
+        self.delay_s = delay_s  # wait this long before sending (a slow fault); the request is already applied
 
 
 DROP = Reply(0, drop=True)

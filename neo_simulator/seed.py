@@ -208,7 +208,7 @@ def generate_seed(projects=100, secrets_per_project=100, personal=10, drift=0.1,
     if not 0 <= drift <= 1:
         raise ValueError("drift must be between 0 and 1")
     rng = random.Random(rng_seed)
-    api_key = API_KEY_PREFIX + "".join(rng.choice(_CREDENTIAL_ALPHABET) for _ in range(32))
+    api_key = API_KEY_PREFIX + "".join(rng.choice(_CREDENTIAL_ALPHABET) for _unused in range(32))
     width = max(4, len(str(max(projects, secrets_per_project, personal))))
     project_list = [{
         "id": _random_uuid(rng), "name": "Project %0*d" % (width, number), "owner": user, "members": [user],

@@ -105,9 +105,23 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
         else:
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+                try:
+                    self._send(reply)
+                except OSError:  # the client gave up waiting and closed the connection
+                    self.close_connection = True
+                return
             self._send(reply)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def __getattr__(self, name):
+        # Any other method (TRACE, QUERY, ...) is routed too, so that it gets a 405 with an
+        # Allow header like the other unsupported methods, not http.server's HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def _read_body(self):
         """The request body (b"" when none), or None when it cannot be read safely."""

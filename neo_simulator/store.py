@@ -13,7 +13,7 @@ from neo_simulator.responses import ApiError
 
 
 class _Project:
-    __slots__ = ("id", "name", "owner", "members", "viewers", "tags", "settings_md", "created_at", "updated_at")
+    __slots__ = ("id", "name", "owner", "members", "viewers", "tags", "settings_md", "created_at", "updated_at", "shared")
 
     def __init__(self, entry):
         self.id = entry["id"]
@@ -24,12 +24,13 @@ class _Project:
         self.tags = list(entry["tags"])
         self.settings_md = entry["settings_md"]
         self.created_at = self.updated_at = entry["created_at"]
+        self.shared = False  # set through PATCH shared_with_team
 
     def response(self, caller):
         return {
             "id": self.id, "name": self.name, "created_at": self.created_at, "updated_at": self.updated_at,
             "owner_email": "%s@example.test" % self.owner, "member_count": len(self.members),
-            "is_owner": caller == self.owner, "tags": list(self.tags), "shared_with_team": bool(self.viewers),
+            "is_owner": caller == self.owner, "tags": list(self.tags), "shared_with_team": self.shared or bool(self.viewers),
             "settings_md": self.settings_md,
         }
 
@@ -68,6 +69,48 @@ class _Secret:
         return {"id": self.id, "name": self.name, "project_id": self.project_id, "owner": self.owner,
                 "default_available": self.default_available, "masked_value": self.masked_value,
                 "created_by_agent": self.created_by_agent}
+
+
+PROJECT_NAME_MAX_LENGTH = 128
+SETTINGS_MAX_LENGTH = 35000
+SETTINGS_TRUNCATED = "\n\n[truncated]"
+MAX_TAGS = 20
+TAG_MAX_LENGTH = 32
+
+
+def _project_text(body, key, minimum=0, maximum=None):
+    value = body[key]
+    if not isinstance(value, str):
+        raise ApiError(400, "%s must be a string" % key)
+    if len(value) < minimum or (maximum is not None and len(value) > maximum):
+        raise ApiError(400, "%s must be %d to %d characters" % (key, minimum, maximum))
+    return value
+
+
+def _settings(body):
+    text = _project_text(body, "settings_md")
+    return text if len(text) <= SETTINGS_MAX_LENGTH else text[:SETTINGS_MAX_LENGTH] + SETTINGS_TRUNCATED
+
+
+def _tags(body, strict_items):
+    """Tags trimmed; empty ones and ones with control characters dropped; the first 20 kept.
+
+    With ``strict_items`` (PATCH, whose schema says 1 to 32 characters) a non-string or an
+    over-long tag is a 400.
+    """
+    tags = body["tags"]
+    if not isinstance(tags, list):
+        raise ApiError(400, "tags must be a list of strings")
+    kept = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise ApiError(400, "tags must be a list of strings")
+        if strict_items and not 1 <= len(tag) <= TAG_MAX_LENGTH:
+            raise ApiError(400, "each tag must be 1 to %d characters" % TAG_MAX_LENGTH)
+        tag = tag.strip()
+        if tag and tag.isprintable() and tag not in kept:
+            kept.append(tag[:TAG_MAX_LENGTH])
+    return kept[:MAX_TAGS]
 
 
 def _optional_bool(body, key):
@@ -141,7 +184,8 @@ class Store:
         default_available = _optional_bool(body, "default_available")
         created_by_agent = _optional_bool(body, "created_by_agent")
         project_id = body.get("project_id")
-        if project_id is not None and not isinstance(project_id, str):
+        # The schema types project_id as a string: null is refused; a personal secret leaves it out.
+        if "project_id" in body and not isinstance(project_id, str):
             raise ApiError(400, "project_id must be a UUID")
         with self._lock:
             project = self._readable_project(caller, project_id) if project_id is not None else None
@@ -176,6 +220,52 @@ class Store:
                 secret.default_available = desired
             # updated_at tracks the value, which no API call can change, so it stays as it is.
             return secret.response()
+
+    def create_project(self, caller, body):
+        """Create a project owned by the caller (POST /api/v1/projects); returns its record."""
+        project_id = body.get("id")
+        if "id" in body and not is_uuid(project_id):
+            raise ApiError(400, "id must be a UUID")
+        entry = {"id": (project_id or str(uuid.uuid4())).lower(), "name": "", "owner": caller, "members": [caller],
+                 "tags": [], "settings_md": "", "created_at": utc_now()}
+        if "name" in body:
+            entry["name"] = _project_text(body, "name", 0, PROJECT_NAME_MAX_LENGTH)
+        if "settings_md" in body:
+            entry["settings_md"] = _settings(body)
+        if "tags" in body:
+            entry["tags"] = _tags(body, strict_items=False)
+        if "type" in body and not isinstance(body["type"], str):
+            raise ApiError(400, "type must be a string")
+        with self._lock:
+            if entry["id"] in self._projects:
+                raise ApiError(409, "a project with this id already exists")
+            project = self._projects[entry["id"]] = _Project(entry)
+            return project.response(caller)
+
+    def update_project(self, caller, project_id, body):
+        """Apply a PATCH body to a project the caller owns; returns its record."""
+        changes = {}
+        if "name" in body:
+            changes["name"] = _project_text(body, "name", 1, PROJECT_NAME_MAX_LENGTH)
+        if "settings_md" in body:
+            changes["settings_md"] = _settings(body)
+        if "tags" in body:
+            changes["tags"] = _tags(body, strict_items=True)
+        if "shared_with_team" in body:
+            if not isinstance(body["shared_with_team"], bool):
+                raise ApiError(400, "shared_with_team must be a boolean")
+            changes["shared"] = body["shared_with_team"]
+        with self._lock:
+            project = self._projects.get(project_id.lower()) if is_uuid(project_id) else None
+            if project is None or (caller not in project.members and caller not in project.viewers):
+                raise ApiError(404, "project not found")
+            if project.owner != caller:
+                raise ApiError(403, "only the project owner may change it")
+            for key, value in changes.items():
+                setattr(project, key, value)
+            if changes:
+                project.updated_at = utc_now()
+            return project.response(caller)
 
     def snapshot(self):
         with self._lock:

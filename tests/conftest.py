@@ -98,9 +98,12 @@ class Simulator:
 def start_simulator(seed_path, log_path, *extra_args):
     """Start ``python -m neo_simulator`` and wait for the URL line it prints."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "neo_simulator", "--port", "0", "--seed", str(seed_path), "--log", str(log_path), *extra_args],
+        [sys.executable, "-m", "neo_simulator", "--port", "0", "--seed", str(seed_path), "--log", str(log_path), "--exit-with-parent", *extra_args],
         cwd=str(REPO_ROOT),
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
+        # Not the runner's own stderr: a simulator must never hold the CI log's pipe open.
+        stderr=open(str(log_path) + ".stderr", "wb"),  # pylint: disable=consider-using-with
         text=True,
         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
     )

@@ -88,7 +88,7 @@ def test_missing_or_wrong_credentials_get_401(sim, http, headers):
 
 
 def test_error_ids_are_random_per_error(sim, http):
-    ids = {assert_error(call(http, sim, "GET", "/api/v1/projects", headers={}), 401, "unauthorized")["error_id"] for _ in range(3)}
+    ids = {assert_error(call(http, sim, "GET", "/api/v1/projects", headers={}), 401, "unauthorized")["error_id"] for _unused in range(3)}
     assert len(ids) == 3
 
 
@@ -96,8 +96,9 @@ def test_unknown_path_is_404_and_other_methods_are_405_with_allow(sim, http):
     assert_error(call(http, sim, "GET", "/api/v1/secretz"), 404, "not_exists")
     assert_error(call(http, sim, "GET", "/api/v1/secrets/"), 404, "not_exists")
     assert_error(call(http, sim, "GET", "/nowhere"), 404, "not_exists")
-    for method, path, allow in (("DELETE", "/api/v1/secrets", "GET, POST"), ("POST", "/api/v1/projects", "GET"),
-                                ("GET", "/api/v1/secrets/" + SECRET_PROD_DB, "PATCH"), ("PUT", "/api/v1/secrets/x", "PATCH")):
+    for method, path, allow in (("DELETE", "/api/v1/secrets", "GET, POST"), ("DELETE", "/api/v1/projects", "GET, POST"),
+                                ("GET", "/api/v1/secrets/" + SECRET_PROD_DB, "PATCH"), ("PUT", "/api/v1/secrets/x", "PATCH"),
+                                ("TRACE", "/api/v1/secrets/x", "PATCH"), ("GET", "/api/v1/projects/x", "PATCH")):
         response = call(http, sim, method, path)
         assert_error(response, 405, "method_not_allowed")
         assert response.headers["Allow"] == allow
@@ -236,7 +237,7 @@ def test_duplicate_names_conflict_or_rename(sim, http):
     # the same name in another scope is no duplicate
     assert call(http, sim, "POST", "/api/v1/secrets", headers=BOB, json=body).status_code == 201
     sim.configure(duplicate_policy="rename")
-    names = [call(http, sim, "POST", "/api/v1/secrets", json=body).json()["name"] for _ in range(2)]
+    names = [call(http, sim, "POST", "/api/v1/secrets", json=body).json()["name"] for _unused in range(2)]
     assert names == ["GITHUB_TOKEN_2", "GITHUB_TOKEN_3"]
     project_body = dict(body, project_id=PROJECT_STAGING)
     assert call(http, sim, "POST", "/api/v1/secrets", json=project_body).json()["name"] == "GITHUB_TOKEN_2"
@@ -251,7 +252,7 @@ def test_every_list_shape_reads_completely(sim, http, list_form, pagination):
     items, pages = read_all(http, sim, "/api/v1/secrets?project_id=" + PROJECT_PRODUCTION)
     assert [s["id"] for s in items] == expected
     assert pages == (1 if pagination == "none" else 2)
-    projects, _ = read_all(http, sim, "/api/v1/projects", limit=1)
+    projects, _cursor = read_all(http, sim, "/api/v1/projects", limit=1)
     assert len(projects) == 3
 
 
@@ -290,7 +291,7 @@ def test_bare_list_needs_pagination_none(sim):
     for bad in ({"page_size": 0}, {"latency_ms": -1}, {"duplicate_policy": "merge"}, {"colour": "blue"}):
         assert requests.post(sim.url + "/_sim/config", json=bad, timeout=10).status_code == 400
     assert sim.admin("GET", "config") == {"list_form": "named", "pagination": "none", "page_size": 50, "latency_ms": 0,
-                                          "duplicate_policy": "conflict"}
+                                          "duplicate_policy": "conflict", "personal_project_id": "null"}
 
 
 # --- faults ---------------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def test_faulted_writes_are_not_applied(sim, http):
     sim.faults({"kind": "status", "status": 500, "method": "PATCH", "times": 2, "code": "internal"}, {"kind": "redirect"},
                {"kind": "malformed", "method": "PATCH"})
     path = "/api/v1/secrets/" + SECRET_PROD_AWS
-    for _ in range(2):
+    for _unused in range(2):
         assert_error(call(http, sim, "PATCH", path, **patch), 500, "internal")
     redirect = call(http, sim, "PATCH", path + "?x=1", **patch)
     assert redirect.status_code == 307 and redirect.headers["Location"] == "http://127.0.0.1:1" + path + "?x=1"
