@@ -19,6 +19,13 @@ hold everywhere:
   (connection refused, connect timeout): a blind POST retry could create a duplicate secret,
   so the caller must list again before trying once more. ``Retry-After`` (seconds or HTTP
   date) is honoured, capped at ``max_retry_wait``; otherwise full-jitter exponential back-off.
+* Retry budget (storm bound). One client (one task) sleeps at most ``retry_budget`` =
+  ``retries * max_retry_wait`` seconds in total for retries, over all its requests and
+  threads (150 s by default: exactly what one request may wait). Once a wait would exceed
+  the budget, no request of this client is retried any more: each further failure is
+  reported at once, with a note saying so. So a 429 storm costs a policy run at most 150 s
+  of waiting, not 150 s per request; requests are still sent, so the rest of the work is
+  done as soon as the API answers again.
 * Lists are read completely (every page) before anything is returned; a failed page fails the
   whole list. See ``NeoClient._list`` for the response forms understood.
 * Secret records never carry a ``value`` key out of the client, even if the API sent one.
@@ -233,6 +240,10 @@ class NeoClient:
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self._lock = threading.Lock()
         self.retry_count = 0
+        # Total seconds this client may sleep for retries, over all requests and threads.
+        self.retry_budget = self.retries * self.max_retry_wait
+        self.retry_waited = 0.0
+        self.retry_budget_spent = False
         if session is None:
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
@@ -429,7 +440,6 @@ class NeoClient:
         attempt = 0
         while True:
             attempt += 1
-            can_retry = attempt <= self.retries
             try:
                 response = self._session.request(
                     method,
@@ -444,27 +454,52 @@ class NeoClient:
                 )
             except requests.exceptions.RequestException as exc:
                 description, transient, never_sent = self._describe_failure(exc)
-                if can_retry and (never_sent or (transient and retry_policy == RETRY_IDEMPOTENT)):
-                    self._wait_before_retry(method, path, attempt, "failed (%s)" % description, None)
+                retryable = never_sent or (transient and retry_policy == RETRY_IDEMPOTENT)
+                wait = self._reserve_retry(attempt, None) if retryable else None
+                if wait is not None:
+                    self._wait_before_retry(method, path, attempt, "failed (%s)" % description, wait)
                     continue
-                raise self._transport_error(method, path, exc, description, attempt, transient and retry_policy == RETRY_CREATE)
+                error = self._transport_error(method, path, exc, description, attempt, transient and retry_policy == RETRY_CREATE)
+                raise self._with_budget_note(error, retryable and attempt <= self.retries)
 
             status = response.status_code
             if 200 <= status < 300:
                 return self._parse_json(response, method, path)
             if 300 <= status < 400:
                 raise self._redirect_error(response, method, path)
-            if can_retry and (status == 429 or (status in RETRYABLE_STATUSES and retry_policy == RETRY_IDEMPOTENT)):
-                retry_after = response.headers.get("Retry-After")
+            retryable = status == 429 or (status in RETRYABLE_STATUSES and retry_policy == RETRY_IDEMPOTENT)
+            wait = self._reserve_retry(attempt, response.headers.get("Retry-After")) if retryable else None
+            if wait is not None:
                 response.close()
-                self._wait_before_retry(method, path, attempt, "answered %d" % status, retry_after)
+                self._wait_before_retry(method, path, attempt, "answered %d" % status, wait)
                 continue
-            raise self._error_from_response(response, method, path, attempt)
+            error = self._error_from_response(response, method, path, attempt)
+            raise self._with_budget_note(error, retryable and attempt <= self.retries)
 
-    def _wait_before_retry(self, method, path, attempt, what, retry_after):
+    def _reserve_retry(self, attempt, retry_after):
+        """Seconds to wait before retry ``attempt``, taken from the budget; None: do not retry.
+
+        None when this request used up its ``retries``, or when the wait would take this
+        client's total past ``retry_budget`` (then no later request is retried either).
+        """
+        if attempt > self.retries:
+            return None
         wait = self._retry_wait(attempt, retry_after)
         with self._lock:
+            if self.retry_budget_spent or self.retry_waited + wait > self.retry_budget + 1e-6:
+                self.retry_budget_spent = True
+                return None
+            self.retry_waited += wait
             self.retry_count += 1
+        return wait
+
+    def _with_budget_note(self, error, budget_refused):
+        """Say why a retryable failure was not retried although this request had retries left."""
+        if budget_refused and self.retry_budget_spent:
+            error.message = "%s; not retried: this task's retry budget (%g s of waiting in total) is used up" % (error.message, self.retry_budget)
+        return error
+
+    def _wait_before_retry(self, method, path, attempt, what, wait):
         if self._on_retry is not None:
             self._on_retry("Neo API %s %s %s; retry %d of %d in %.1f s" % (method, path, what, attempt, self.retries, wait))
         self._sleep(wait)

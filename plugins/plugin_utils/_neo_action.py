@@ -50,6 +50,17 @@ def redact(result, no_log_values):
     return result
 
 
+def _containers_for_strings(spec, args):
+    """Errors for a list or dictionary given to a ``str`` option.
+
+    ansible-core's validator would silently turn it into its Python text (``"['A']"``), which
+    then looks like a valid name or glob; the value itself is never quoted.
+    """
+    return ["argument '%s' must be a string, got a %s" % (name, "list" if isinstance(args[name], list) else "dictionary")
+            for name, option in spec.items()
+            if option.get("type", "str") == "str" and isinstance(args.get(name), (list, dict))]
+
+
 class NeoActionBase(ActionBase):
     """Validate arguments, build one client, run ``run_neo`` and redact the result."""
 
@@ -77,8 +88,9 @@ class NeoActionBase(ActionBase):
             required_by=dict(self.required_by),
         ).validate(with_credentials_from_env(dict(self._task.args), os.environ))
         no_log_values = set(validation._no_log_values)
-        if validation.error_messages:
-            result.update(failed=True, msg="%s: %s" % (self._task.action, "; ".join(validation.error_messages)))
+        errors = _containers_for_strings(dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec), self._task.args) + validation.error_messages
+        if errors:
+            result.update(failed=True, msg="%s: %s" % (self._task.action, "; ".join(errors)))
             return redact(result, no_log_values)
 
         warnings = []
