@@ -150,7 +150,9 @@ def test_nothing_secret_in_verbose_output(sim, run_playbook):
 
 
 def test_module_defaults_group(sim, run_playbook):
-    run = run_playbook(sim, "module_defaults.yml", {"neo_api_url": sim.url, "neo_api_key": ALICE_KEY}, api_key=None, extra_env={"NEO_API_URL": "http://127.0.0.1:9"})
+    run = run_playbook(
+        sim, "module_defaults.yml", {"neo_api_url": sim.url, "neo_api_key": ALICE_KEY}, api_key=None, extra_env={"NEO_API_URL": "http://127.0.0.1:9"}
+    )
     assert run.rc == 0, run.stdout
     assert run.task("Neo_secret with connection options from module_defaults")["changed"] is True
     assert sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == 1

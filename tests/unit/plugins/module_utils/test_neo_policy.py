@@ -396,7 +396,7 @@ def scenarios(draw):
     projects = draw(st.lists(st.sampled_from(PROJECT_POOL), min_size=0, max_size=4, unique_by=lambda p: p["id"]))
     ids = [p["id"] for p in projects]
     rules = []
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+    for _unused in range(draw(st.integers(min_value=0, max_value=4))):
         personal = draw(st.booleans())
         if ids and draw(st.booleans()):
             refs = draw(st.lists(st.sampled_from(ids + [p["name"] for p in projects]), min_size=0 if personal else 1, max_size=3))
@@ -411,7 +411,7 @@ def scenarios(draw):
             continue
         secrets_by_scope[key] = [
             secret("s%d" % next(counter), draw(NAMES), draw(st.booleans()), key)
-            for _ in range(draw(st.integers(min_value=0, max_value=6)))
+            for _unused in range(draw(st.integers(min_value=0, max_value=6)))
         ]
     seed = draw(st.integers(min_value=0, max_value=2 ** 32))
     return rules, projects, secrets_by_scope, seed
