@@ -4,13 +4,36 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 START=$(date +%s)
-step() { echo; echo "=== $* ($(( $(date +%s) - START )) s elapsed)"; }
+LAST=""
+step() {
+  local now; now=$(date +%s)
+  [ -z "$LAST" ] || echo "    (previous step: $(( now - LAST )) s)"
+  LAST=$now
+  echo; echo "=== $* ($(( now - START )) s elapsed)"
+}
+trap 'echo; echo "=== make test: failed after $(( $(date +%s) - START )) s"' ERR
 
 step "venv: oldest profile (Python 3.11, ansible-core 2.16)"
 OLDEST="$(hacking/venv.sh oldest)"
 step "venv: newest profile (Python 3.12, ansible-core 2.21)"
 NEWEST="$(hacking/venv.sh newest)"
+step "venv: tools (ansible-lint, antsibull-docs, antsibull-changelog, ansible-builder)"
+hacking/tools_venv.sh >/dev/null
 
+for profile in newest oldest; do
+  case "$profile" in newest) label="ansible-core 2.21, Python 3.12" ;; oldest) label="ansible-core 2.16, Python 3.11" ;; esac
+  step "ansible-test sanity on $label (all default tests)"
+  hacking/ansible_test.sh "$profile" sanity
+  step "ansible-test units on $label"
+  hacking/ansible_test.sh "$profile" units
+  step "ansible-test integration on $label (targets against the simulator)"
+  hacking/ansible_test.sh "$profile" integration
+done
+
+step "ecosystem: ansible-lint, antsibull-docs (lint + HTML), antsibull-changelog, galaxy build/install/run, ansible-builder"
+hacking/ecosystem.sh oldest
+
+# pytest last, so that its summary line closes the log.
 step "pytest on ansible-core 2.21 (unit + playbooks against the simulator)"
 "$NEWEST/bin/python" -m pytest -q -n 2
 

@@ -38,7 +38,7 @@ seealso:
   - module: projectdiscovery.neo.neo_secret_info
   - module: projectdiscovery.neo.neo_secret
 author:
-  - projectdiscovery.neo contributors
+  - ProjectDiscovery Neo collection maintainers (@projectdiscovery)
 """
 
 EXAMPLES = r"""

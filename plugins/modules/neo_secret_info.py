@@ -55,7 +55,7 @@ seealso:
   - module: projectdiscovery.neo.neo_secret
   - module: projectdiscovery.neo.neo_project_info
 author:
-  - projectdiscovery.neo contributors
+  - ProjectDiscovery Neo collection maintainers (@projectdiscovery)
 """
 
 EXAMPLES = r"""
