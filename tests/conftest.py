@@ -10,6 +10,7 @@ import sys
 
 import pytest
 import requests
+import yaml
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Playbooks and imports find this checkout as projectdiscovery.neo through this path
@@ -50,6 +51,13 @@ SECRET_PROD_DB = "5ec00000-0000-4000-8000-000000000011"
 SECRET_PROD_AWS = "5ec00000-0000-4000-8000-000000000012"
 SECRET_STAGING_GITHUB = "5ec00000-0000-4000-8000-000000000022"
 
+# Projects of tests/fixtures/seed-policy.yml (the secret_policy role tests); alice only views SHARED_BY_BOB (403).
+POLICY_SEED = FIXTURES / "seed-policy.yml"
+POLICY_PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
+POLICY_STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
+POLICY_RESEARCH = "bbbbbbbb-0000-4000-8000-000000000003"
+POLICY_SHARED_BY_BOB = "bbbbbbbb-0000-4000-8000-000000000004"
+
 
 class Simulator:
     """Handle on a running simulator process; admin calls go to its /_sim/ endpoints."""
@@ -82,6 +90,14 @@ class Simulator:
 
     def state(self):
         return self.admin("GET", "state")
+
+    def load_seed(self, path):
+        """Replace the simulator's state with the seed file at ``path`` (reset restores the basic seed)."""
+        self.admin("POST", "seed", yaml.safe_load(pathlib.Path(path).read_text()))
+
+    def flags(self):
+        """secret id -> default_available of every secret."""
+        return {secret["id"]: secret["default_available"] for secret in self.state()["secrets"]}
 
     def secret(self, secret_id):
         return next(s for s in self.state()["secrets"] if s["id"] == secret_id)

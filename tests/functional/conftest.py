@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ALICE_KEY, ANSIBLE_COLLECTIONS_ROOT
+from tests.conftest import ALICE_KEY, ANSIBLE_COLLECTIONS_ROOT, POLICY_SEED
 
 HERE = pathlib.Path(__file__).resolve().parent
 PLAYBOOKS = HERE / "playbooks"
@@ -76,3 +76,11 @@ def run_playbook(tmp_path):
         return PlaybookRun(completed, results)
 
     return run
+
+
+@pytest.fixture
+def policy_sim(sim):
+    """The simulator serving tests/fixtures/seed-policy.yml, two items a page (pagination on)."""
+    sim.load_seed(POLICY_SEED)
+    sim.configure(pagination="offset", page_size=2)
+    return sim

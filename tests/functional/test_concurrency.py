@@ -16,16 +16,15 @@ asserting it never does.
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import yaml
 
-from tests.conftest import FIXTURES
+from tests.conftest import POLICY_PRODUCTION, POLICY_RESEARCH, POLICY_STAGING
 
 ROLE = "projectdiscovery.neo.secret_policy : "
 POLICY_TASK = ROLE + "Evaluate and apply the secret policy"
 
-PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
-STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
-RESEARCH = "bbbbbbbb-0000-4000-8000-000000000003"
+PRODUCTION = POLICY_PRODUCTION
+STAGING = POLICY_STAGING
+RESEARCH = POLICY_RESEARCH
 RULES = [
     {"match": ["PROD_*"], "personal": True, "projects": [PRODUCTION, STAGING, RESEARCH], "default_available": False},
     {"match": ["GITHUB_TOKEN"], "projects": ["Staging"], "default_available": True},
@@ -43,15 +42,11 @@ DRIFTED = {
 
 
 @pytest.fixture
-def policy_sim(sim):
-    sim.admin("POST", "seed", yaml.safe_load((FIXTURES / "seed-policy.yml").read_text()))
-    # Paging and a little latency: both runs are still reading when the other one starts writing.
-    sim.configure(pagination="offset", page_size=2, latency_ms=20)
-    return sim
+def slow_policy_sim(policy_sim):
+    # A little latency: both runs are still reading when the other one starts writing.
+    policy_sim.configure(latency_ms=20)
+    return policy_sim
 
-
-def flags(sim):
-    return {secret["id"]: secret["default_available"] for secret in sim.state()["secrets"]}
 
 
 def run_role(sim, run_playbook, concurrency):
@@ -66,10 +61,10 @@ def changed_ids(run):
 
 
 @pytest.mark.parametrize("concurrency", [1, 8])
-def test_two_policy_runs_at_once_converge(policy_sim, run_playbook, concurrency):
-    untouched = {sid: flag for sid, flag in flags(policy_sim).items() if sid not in DRIFTED}
+def test_two_policy_runs_at_once_converge(slow_policy_sim, run_playbook, concurrency):
+    untouched = {sid: flag for sid, flag in slow_policy_sim.flags().items() if sid not in DRIFTED}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda _n: run_role(policy_sim, run_playbook, concurrency), range(2)))
+        runs = list(pool.map(lambda _n: run_role(slow_policy_sim, run_playbook, concurrency), range(2)))
 
     for run in runs:
         assert run.rc == 0, run.stdout  # both finish, nothing failed
@@ -79,10 +74,10 @@ def test_two_policy_runs_at_once_converge(policy_sim, run_playbook, concurrency)
         assert set(ids) <= set(DRIFTED)  # only drifted secrets are ever reported changed
     assert set(reported[0]) | set(reported[1]) == set(DRIFTED)  # every drifted secret by at least one run
 
-    state = flags(policy_sim)
+    state = slow_policy_sim.flags()
     assert {sid: state[sid] for sid in DRIFTED} == DRIFTED  # the final state is the policy
     assert {sid: state[sid] for sid in untouched} == untouched
-    patches = policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"]
+    patches = slow_policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"]
     # One PATCH per secret a run reported changed: a write is never sent without being reported.
     assert patches == len(reported[0]) + len(reported[1]) <= 2 * len(DRIFTED)
 
@@ -90,7 +85,7 @@ def test_two_policy_runs_at_once_converge(policy_sim, run_playbook, concurrency)
     both = set(reported[0]) & set(reported[1])
     print("reported changed by both runs: %d of %d drifted secrets" % (len(both), len(DRIFTED)))
 
-    writes = policy_sim.writes()
-    again = run_role(policy_sim, run_playbook, concurrency)
+    writes = slow_policy_sim.writes()
+    again = run_role(slow_policy_sim, run_playbook, concurrency)
     assert again.rc == 0 and changed_ids(again) == []
-    assert policy_sim.writes() == writes
+    assert slow_policy_sim.writes() == writes

@@ -15,9 +15,8 @@ and ``retries``/``timeout`` are small where a fault must exhaust them.
 import re
 
 import pytest
-import yaml
 
-from tests.conftest import CANARY, FIXTURES, SECRET_PERSONAL_GITHUB
+from tests.conftest import CANARY, POLICY_PRODUCTION, POLICY_RESEARCH, POLICY_STAGING, SECRET_PERSONAL_GITHUB
 
 SECRET_TASK = "Neo_secret under test"
 ROLE = "projectdiscovery.neo.secret_policy : "
@@ -203,9 +202,9 @@ def test_neo_secret_create_retried_on_429_creates_once(sim, run_playbook):
 
 # --------------------------------------------------------------------------- the secret_policy role
 
-PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
-STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
-RESEARCH = "bbbbbbbb-0000-4000-8000-000000000003"
+PRODUCTION = POLICY_PRODUCTION
+STAGING = POLICY_STAGING
+RESEARCH = POLICY_RESEARCH
 # The readable projects of seed-policy.yml: the role's report has no failure unless a fault causes one.
 RULES = [
     {"match": ["PROD_*"], "personal": True, "projects": [PRODUCTION, STAGING, RESEARCH], "default_available": False},
@@ -226,15 +225,6 @@ DRIFTED = {
 COMPLIANT = {"5ec00000-0000-4000-8000-000000000112": False, "5ec00000-0000-4000-8000-000000000121": False}
 
 
-@pytest.fixture
-def policy_sim(sim):
-    sim.admin("POST", "seed", yaml.safe_load((FIXTURES / "seed-policy.yml").read_text()))
-    sim.configure(pagination="offset", page_size=2)
-    return sim
-
-
-def flags(sim):
-    return {secret["id"]: secret["default_available"] for secret in sim.state()["secrets"]}
 
 
 def run_role(sim, run_playbook, retries=2, concurrency=8, **extra):
@@ -265,7 +255,7 @@ def test_role_converges_after_retrying_a_list_page_and_a_patch(policy_sim, run_p
     fact = run.task(POLICY_TASK)
     assert fact["summary"] == {"projects": 3, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 0}
     assert statuses(fact) == dict({sid: "changed" for sid in DRIFTED}, **{sid: "compliant" for sid in COMPLIANT})
-    state = flags(policy_sim)
+    state = policy_sim.flags()
     assert {sid: state[sid] for sid in DRIFTED} == DRIFTED
     counters = settled_counters(policy_sim, fault)
     assert counters["faults_fired"] == 2
@@ -285,7 +275,7 @@ def assert_only_prod_db_failed(run, sim, expected_msg=None):
     if expected_msg is not None:
         assert expected_msg(error), error
     # The rest is applied; the failed secret keeps its flag (the simulator does not apply a faulted request).
-    state = flags(sim)
+    state = sim.flags()
     assert {sid: state[sid] for sid in DRIFTED if sid != PROD_DB} == {sid: flag for sid, flag in DRIFTED.items() if sid != PROD_DB}
     assert state[PROD_DB] is True
     # The role shows the report, then fails at the end with one line.
@@ -360,7 +350,7 @@ def test_role_scope_that_cannot_be_read_is_one_failed_entry_and_the_rest_is_appl
         assert_status_error(error, 503, attempts=2)
     else:
         assert error == expected
-    state = flags(policy_sim)
+    state = policy_sim.flags()
     assert state[PERSONAL_NOTE] is True  # its scope was not read: not touched
     assert {sid: state[sid] for sid in DRIFTED if sid != PERSONAL_NOTE} == {sid: f for sid, f in DRIFTED.items() if sid != PERSONAL_NOTE}
     assert run.rc != 0

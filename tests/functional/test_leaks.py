@@ -22,7 +22,7 @@ from tests.conftest import (
     ALICE_TOKEN,
     ANSIBLE_COLLECTIONS_ROOT,
     CANARY,
-    FIXTURES,
+    POLICY_SEED,
     PROJECT_RED_TEAM,
     SECRET_PROD_AWS,
 )
@@ -59,7 +59,7 @@ def run_quietly(run_playbook, sim, tmp_path, playbook, extra_vars, **kwargs):
 
 
 def policy_seed(sim):
-    sim.admin("POST", "seed", yaml.safe_load((FIXTURES / "seed-policy.yml").read_text()))
+    sim.load_seed(POLICY_SEED)
     sim.configure(pagination="offset", page_size=2)
 
 

@@ -2,9 +2,8 @@
 import json
 
 import pytest
-import yaml
 
-from tests.conftest import ALICE_KEY, CANARY, FIXTURES
+from tests.conftest import ALICE_KEY, CANARY, POLICY_PRODUCTION, POLICY_RESEARCH, POLICY_SHARED_BY_BOB, POLICY_STAGING
 
 # Task names as ansible-core prints them: FQCN of the role, then the task name.
 ROLE = "projectdiscovery.neo.secret_policy : "
@@ -14,10 +13,10 @@ REPORT_TASK = ROLE + "Report the policy result"
 STATS_TASK = ROLE + "Publish the summary to AWX"
 FAILURE_TASK = DRIFT_GATE_TASK = REPORT_TASK  # shows the report, then fails the role if needed
 
-PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
-STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
-RESEARCH = "bbbbbbbb-0000-4000-8000-000000000003"
-SHARED_BY_BOB = "bbbbbbbb-0000-4000-8000-000000000004"
+PRODUCTION = POLICY_PRODUCTION
+STAGING = POLICY_STAGING
+RESEARCH = POLICY_RESEARCH
+SHARED_BY_BOB = POLICY_SHARED_BY_BOB
 
 RULES = [
     {"match": ["PROD_*"], "personal": True, "default_available": False},
@@ -39,15 +38,6 @@ EXPECTED = {
 DRIFTED = {secret_id for secret_id, (_p, _n, before, after, _r) in EXPECTED.items() if before is not after}
 
 
-@pytest.fixture
-def policy_sim(sim):
-    sim.admin("POST", "seed", yaml.safe_load((FIXTURES / "seed-policy.yml").read_text()))
-    sim.configure(pagination="offset", page_size=2)
-    return sim
-
-
-def flags(sim):
-    return {secret["id"]: secret["default_available"] for secret in sim.state()["secrets"]}
 
 
 def secret_entries(result):
@@ -61,11 +51,11 @@ def run_role(sim, run_playbook, rules=None, check=False, **extra):
 
 def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_playbook, tmp_path):
     report_path = tmp_path / "report.json"
-    before = flags(policy_sim)
+    before = policy_sim.flags()
     run = run_role(policy_sim, run_playbook, check=True, neo_secret_policy_report_path=str(report_path), neo_secret_policy_list_compliant=True)
 
     assert policy_sim.writes() == 0
-    assert flags(policy_sim) == before
+    assert policy_sim.flags() == before
     fact = run.task(FACT_TASK)
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 0, "failed": 1}
     entries = secret_entries(fact)
@@ -90,14 +80,14 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
 
 
 def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
-    untouched = {sid: flag for sid, flag in flags(policy_sim).items() if sid not in EXPECTED}
+    untouched = {sid: flag for sid, flag in policy_sim.flags().items() if sid not in EXPECTED}
 
     apply = run_role(policy_sim, run_playbook)
     fact = apply.task(FACT_TASK)
     assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1}
     assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED == set(secret_entries(fact))
     assert policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == len(DRIFTED)
-    state = flags(policy_sim)
+    state = policy_sim.flags()
     assert {sid: state[sid] for sid in EXPECTED} == {sid: expected[3] for sid, expected in EXPECTED.items()}
     assert {sid: state[sid] for sid in untouched} == untouched
     assert apply.task(POLICY_TASK)["changed"] is True
@@ -166,4 +156,4 @@ def test_connection_variables_reach_the_module(policy_sim, run_playbook):
         api_key=None, extra_env={"NEO_API_URL": "http://127.0.0.1:9"},
     )
     assert run.rc == 0, run.stdout
-    assert flags(policy_sim)["5ec00000-0000-4000-8000-000000000132"] is False
+    assert policy_sim.flags()["5ec00000-0000-4000-8000-000000000132"] is False

@@ -29,18 +29,19 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args imp
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError, NeoClient, NeoConfigError
 
-# Credentials and ids of tests/fixtures/seed-basic.yml (see tests/conftest.py).
-ALICE_KEY = "neo_sk_aliceCANARYkey000000000000000000"
-ALICE_TOKEN = "eyJhbGciOiJIUzI1NiJ9.alice-CANARY-jwt.signature"
-BOB_KEY = "neo_sk_bobCANARYkey00000000000000000000"
+from tests.conftest import (  # credentials and ids of tests/fixtures/seed-basic.yml
+    ALICE_KEY,
+    ALICE_TOKEN,
+    CANARY,
+    PROJECT_PRODUCTION,
+    PROJECT_RED_TEAM,
+    PROJECT_STAGING,
+    PROJECT_STAGING_2,
+    SECRET_PERSONAL_GITHUB,
+    SECRET_PERSONAL_SLACK,
+)
+
 WRONG_KEY = "neo_sk_wrongCANARYkey00000000000000000"
-CANARY = "CANARY"
-PROJECT_PRODUCTION = "aaaaaaaa-0000-4000-8000-000000000001"
-PROJECT_STAGING = "aaaaaaaa-0000-4000-8000-000000000002"
-PROJECT_RED_TEAM = "aaaaaaaa-0000-4000-8000-000000000003"
-PROJECT_STAGING_2 = "aaaaaaaa-0000-4000-8000-000000000004"
-SECRET_PERSONAL_GITHUB = "5ec00000-0000-4000-8000-000000000001"
-SECRET_PERSONAL_SLACK = "5ec00000-0000-4000-8000-000000000002"
 PRODUCTION_SECRET_IDS = {"5ec00000-0000-4000-8000-000000000011", "5ec00000-0000-4000-8000-000000000012", "5ec00000-0000-4000-8000-000000000013"}
 PERSONAL_SECRET_IDS = {SECRET_PERSONAL_GITHUB, SECRET_PERSONAL_SLACK}
 ALICE_PROJECT_IDS = {PROJECT_PRODUCTION, PROJECT_STAGING, PROJECT_STAGING_2}
