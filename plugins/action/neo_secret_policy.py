@@ -16,12 +16,18 @@ from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action i
 MAX_CONCURRENCY = 32
 
 
+def report_location(path):
+    """The absolute path of the report; its directory must exist."""
+    path = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isdir(os.path.dirname(path)):
+        raise SecretInputError("report_path: the directory %s does not exist" % os.path.dirname(path))
+    return path
+
+
 def write_report(path, report):
     """Write the JSON report atomically, so a reader never sees half a file."""
-    path = os.path.abspath(os.path.expanduser(path))
+    path = report_location(path)
     directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        raise SecretInputError("report_path: the directory %s does not exist" % directory)
     handle, temporary = tempfile.mkstemp(prefix=".neo-policy-report-", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -52,6 +58,7 @@ class ActionModule(NeoActionBase):
         "concurrency": {"type": "int", "default": 8},
         "report_path": {"type": "path"},
         "list_compliant": {"type": "bool", "default": False},
+        "publish_summary_as": {"type": "str"},
     }
 
     def check_input(self, params):
@@ -59,10 +66,8 @@ class ActionModule(NeoActionBase):
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
             raise SecretInputError("concurrency: must be between 1 and %d (got %d)" % (MAX_CONCURRENCY, params["concurrency"]))
         if params["report_path"]:
-            # Checked before any request too, so that a typo does not cost a whole run (write_report checks again).
-            directory = os.path.dirname(os.path.abspath(os.path.expanduser(params["report_path"])))
-            if not os.path.isdir(directory):
-                raise SecretInputError("report_path: the directory %s does not exist" % directory)
+            # Checked before any request too, so that a typo does not cost a whole run.
+            report_location(params["report_path"])
 
     @staticmethod
     def _report_text(not_compliant, summary, check_mode):
@@ -104,6 +109,10 @@ class ActionModule(NeoActionBase):
         report = {"summary": summary, "entries": entries if params["list_compliant"] else not_compliant}
         changed = bool(summary["drifted"] if check_mode else summary["changed"])
         result = dict(report, changed=changed, table=self._report_text(not_compliant, summary, check_mode))
+        if params["publish_summary_as"]:
+            # What ansible.builtin.set_stats does (AWX shows it on the job), without a second task
+            # that would have to read this whole result again.
+            result["ansible_stats"] = {"data": {params["publish_summary_as"]: summary}, "per_host": False, "aggregate": True}
         if params["report_path"]:
             result["report_path"] = write_report(params["report_path"], report)
         if summary["failed"]:

@@ -55,6 +55,11 @@ options:
         makes each later task that reads the result measurably slower.
     type: bool
     default: false
+  publish_summary_as:
+    description:
+      - Also publish RV(summary) as a custom statistic of the run under this name, as M(ansible.builtin.set_stats)
+        would; AWX and Automation Controller show it on the job, and C(ANSIBLE_SHOW_CUSTOM_STATS) prints it.
+    type: str
   report_path:
     description:
       - Write the report (C(summary) and C(entries)) as JSON to this path on the controller, in check mode too.

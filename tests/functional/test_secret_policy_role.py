@@ -10,7 +10,7 @@ ROLE = "projectdiscovery.neo.secret_policy : "
 POLICY_TASK = ROLE + "Evaluate and apply the secret policy"
 FACT_TASK = POLICY_TASK  # registered as the fact neo_secret_policy_result
 REPORT_TASK = ROLE + "Report the policy result"
-STATS_TASK = ROLE + "Publish the summary to AWX"
+STATS_TASK = POLICY_TASK  # the module publishes the AWX statistic itself
 FAILURE_TASK = DRIFT_GATE_TASK = REPORT_TASK  # shows the report, then fails the role if needed
 
 PRODUCTION = POLICY_PRODUCTION
