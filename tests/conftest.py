@@ -57,6 +57,21 @@ POLICY_PRODUCTION = "bbbbbbbb-0000-4000-8000-000000000001"
 POLICY_STAGING = "bbbbbbbb-0000-4000-8000-000000000002"
 POLICY_RESEARCH = "bbbbbbbb-0000-4000-8000-000000000003"
 POLICY_SHARED_BY_BOB = "bbbbbbbb-0000-4000-8000-000000000004"
+# A policy over the projects alice can read, so that only an injected fault makes anything fail.
+POLICY_RULES_READABLE = [
+    {"match": ["PROD_*"], "personal": True, "projects": [POLICY_PRODUCTION, POLICY_STAGING, POLICY_RESEARCH], "default_available": False},
+    {"match": ["GITHUB_TOKEN"], "projects": ["Staging"], "default_available": True},
+    {"match": ["GITHUB_TOKEN", "SLACK_*"], "projects": [POLICY_PRODUCTION, POLICY_STAGING, POLICY_RESEARCH], "default_available": False},
+]
+# secret id -> flag POLICY_RULES_READABLE wants, for the 6 secrets that drift in seed-policy.yml.
+POLICY_DRIFT = {
+    "5ec00000-0000-4000-8000-000000000102": False,
+    "5ec00000-0000-4000-8000-000000000111": False,
+    "5ec00000-0000-4000-8000-000000000113": False,
+    "5ec00000-0000-4000-8000-000000000114": False,
+    "5ec00000-0000-4000-8000-000000000122": True,
+    "5ec00000-0000-4000-8000-000000000131": False,
+}
 
 
 class Simulator:

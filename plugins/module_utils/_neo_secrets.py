@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import uuid
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError
+
 SECRET_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SECRET_NAME_MAX_LENGTH = 128
 SECRET_VALUE_MAX_LENGTH = 10000
@@ -112,8 +114,8 @@ def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
         where = scope_label(project["id"], project.get("name"))
         try:
             records = client.list_secrets(project_id=project["id"])
-        except Exception as err:  # pylint: disable=broad-except
-            if getattr(err, "status", None) != 403:
+        except NeoApiError as err:
+            if err.status != 403:
                 raise
             if warn is not None:
                 warn("skipped %s: the caller may not read its secrets (%s)" % (where, err))
@@ -138,8 +140,7 @@ def _may_have_reached_server(err):
     An answered 4xx other than 409 was refused, and the client already retried 429 and requests
     that never left; a 5xx, a 409, or a transport failure (no status) may hide a creation.
     """
-    status = getattr(err, "status", None)
-    return status is None or status == 409 or status >= 500
+    return err.status is None or err.status == 409 or err.status >= 500
 
 
 def create_secret(client, name, value, default_available, project_id):
@@ -153,12 +154,12 @@ def create_secret(client, name, value, default_available, project_id):
     where = scope_label(project_id)
     try:
         record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
-    except Exception as err:  # pylint: disable=broad-except
+    except NeoApiError as err:
         if not _may_have_reached_server(err):
             raise
         record = _pick(client.list_secrets(project_id=project_id), None, name, where)
         if record is None:
-            if getattr(err, "status", None) == 409:
+            if err.status == 409:
                 raise
             record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
     if record.get("name") != name:

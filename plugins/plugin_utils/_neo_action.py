@@ -79,8 +79,9 @@ class NeoActionBase(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        spec = dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec)
         validation = ArgumentSpecValidator(
-            dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec),
+            spec,
             mutually_exclusive=list(NEO_CONNECTION_MUTUALLY_EXCLUSIVE) + list(self.mutually_exclusive),
             required_one_of=list(NEO_CONNECTION_REQUIRED_ONE_OF) + list(self.required_one_of),
             required_together=list(self.required_together),
@@ -88,7 +89,7 @@ class NeoActionBase(ActionBase):
             required_by=dict(self.required_by),
         ).validate(with_credentials_from_env(dict(self._task.args), os.environ))
         no_log_values = set(validation._no_log_values)
-        errors = _containers_for_strings(dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec), self._task.args) + validation.error_messages
+        errors = _containers_for_strings(spec, self._task.args) + validation.error_messages
         if errors:
             result.update(failed=True, msg="%s: %s" % (self._task.action, "; ".join(errors)))
             return redact(result, no_log_values)

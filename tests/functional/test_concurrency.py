@@ -17,28 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import POLICY_PRODUCTION, POLICY_RESEARCH, POLICY_STAGING
+from tests.conftest import POLICY_DRIFT, POLICY_RULES_READABLE
 
 ROLE = "projectdiscovery.neo.secret_policy : "
 POLICY_TASK = ROLE + "Evaluate and apply the secret policy"
 
-PRODUCTION = POLICY_PRODUCTION
-STAGING = POLICY_STAGING
-RESEARCH = POLICY_RESEARCH
-RULES = [
-    {"match": ["PROD_*"], "personal": True, "projects": [PRODUCTION, STAGING, RESEARCH], "default_available": False},
-    {"match": ["GITHUB_TOKEN"], "projects": ["Staging"], "default_available": True},
-    {"match": ["GITHUB_TOKEN", "SLACK_*"], "projects": [PRODUCTION, STAGING, RESEARCH], "default_available": False},
-]
-# secret id -> flag the policy wants, for the 6 secrets that drift in seed-policy.yml.
-DRIFTED = {
-    "5ec00000-0000-4000-8000-000000000102": False,
-    "5ec00000-0000-4000-8000-000000000111": False,
-    "5ec00000-0000-4000-8000-000000000113": False,
-    "5ec00000-0000-4000-8000-000000000114": False,
-    "5ec00000-0000-4000-8000-000000000122": True,
-    "5ec00000-0000-4000-8000-000000000131": False,
-}
+RULES = POLICY_RULES_READABLE
+DRIFTED = POLICY_DRIFT
 
 
 @pytest.fixture

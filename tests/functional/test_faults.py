@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from tests.conftest import CANARY, POLICY_PRODUCTION, POLICY_RESEARCH, POLICY_STAGING, SECRET_PERSONAL_GITHUB
+from tests.conftest import CANARY, POLICY_DRIFT, POLICY_RULES_READABLE, SECRET_PERSONAL_GITHUB
 
 SECRET_TASK = "Neo_secret under test"
 ROLE = "projectdiscovery.neo.secret_policy : "
@@ -202,26 +202,10 @@ def test_neo_secret_create_retried_on_429_creates_once(sim, run_playbook):
 
 # --------------------------------------------------------------------------- the secret_policy role
 
-PRODUCTION = POLICY_PRODUCTION
-STAGING = POLICY_STAGING
-RESEARCH = POLICY_RESEARCH
-# The readable projects of seed-policy.yml: the role's report has no failure unless a fault causes one.
-RULES = [
-    {"match": ["PROD_*"], "personal": True, "projects": [PRODUCTION, STAGING, RESEARCH], "default_available": False},
-    {"match": ["GITHUB_TOKEN"], "projects": ["Staging"], "default_available": True},
-    {"match": ["GITHUB_TOKEN", "SLACK_*"], "projects": [PRODUCTION, STAGING, RESEARCH], "default_available": False},
-]
+RULES = POLICY_RULES_READABLE
 PERSONAL_NOTE = "5ec00000-0000-4000-8000-000000000102"
 PROD_DB = "5ec00000-0000-4000-8000-000000000111"
-# secret id -> flag the policy wants, for the 6 secrets that drift in seed-policy.yml.
-DRIFTED = {
-    PERSONAL_NOTE: False,
-    PROD_DB: False,
-    "5ec00000-0000-4000-8000-000000000113": False,
-    "5ec00000-0000-4000-8000-000000000114": False,
-    "5ec00000-0000-4000-8000-000000000122": True,
-    "5ec00000-0000-4000-8000-000000000131": False,
-}
+DRIFTED = POLICY_DRIFT
 COMPLIANT = {"5ec00000-0000-4000-8000-000000000112": False, "5ec00000-0000-4000-8000-000000000121": False}
 
 
