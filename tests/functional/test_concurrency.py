@@ -33,7 +33,6 @@ def slow_policy_sim(policy_sim):
     return policy_sim
 
 
-
 def run_role(sim, run_playbook, concurrency):
     return run_playbook(sim, "secret_policy.yml", {"neo_secret_policy_rules": RULES, "neo_secret_policy_concurrency": concurrency})
 

@@ -209,8 +209,6 @@ DRIFTED = POLICY_DRIFT
 COMPLIANT = {"5ec00000-0000-4000-8000-000000000112": False, "5ec00000-0000-4000-8000-000000000121": False}
 
 
-
-
 def run_role(sim, run_playbook, retries=2, concurrency=8, **extra):
     extra_vars = dict({"neo_secret_policy_rules": RULES, "neo_retries": retries, "neo_secret_policy_concurrency": concurrency,
                        "neo_secret_policy_list_compliant": True}, **extra)

@@ -38,8 +38,6 @@ EXPECTED = {
 DRIFTED = {secret_id for secret_id, (_p, _n, before, after, _r) in EXPECTED.items() if before is not after}
 
 
-
-
 def secret_entries(result):
     return {entry["secret_id"]: entry for entry in result["entries"] if entry["secret_id"] is not None}
 
