@@ -3,7 +3,7 @@
 #   hacking/ecosystem.sh [PROFILE]     (PROFILE: the test profile used for galaxy build/install/run; default oldest)
 # ansible-lint (production), antsibull-docs lint + offline HTML build, antsibull-changelog,
 # galaxy build + install + a playbook against the installed copy, ansible-builder create.
-# The tools live in .venv-tools (hacking/tools_venv.sh); they bring their own ansible-core.
+# The tools live in .venv-tools (hacking/venv.sh tools); they bring their own ansible-core.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -11,7 +11,7 @@ PROFILE="${1:-oldest}"
 START=$(date +%s)
 part() { echo "--- $* ($(( $(date +%s) - START )) s)"; }
 
-TOOLS="$(hacking/tools_venv.sh)"
+TOOLS="$(hacking/venv.sh tools)"
 VENV="$(hacking/venv.sh "$PROFILE")"
 # Tools resolve the collection as projectdiscovery.neo through the symlink tree venv.sh keeps.
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections"

@@ -18,7 +18,7 @@ OLDEST="$(hacking/venv.sh oldest)"
 step "venv: newest profile (Python 3.12, ansible-core 2.21)"
 NEWEST="$(hacking/venv.sh newest)"
 step "venv: tools (ansible-lint, antsibull-docs, antsibull-changelog, ansible-builder)"
-hacking/tools_venv.sh >/dev/null
+hacking/venv.sh tools >/dev/null
 
 for profile in newest oldest; do
   case "$profile" in newest) label="ansible-core 2.21, Python 3.12" ;; oldest) label="ansible-core 2.16, Python 3.11" ;; esac

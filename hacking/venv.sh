@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Create (or reuse) the virtualenv of one test profile and print its directory.
+# Create (or reuse) the virtualenv of one profile and print its directory.
 #   oldest: Python 3.11 + ansible-core 2.16 (the oldest we support), the default for demo and tests
 #   newest: Python 3.12 + ansible-core 2.21 (the newest that installs here)
+#   tools:  Python 3.11 + the ecosystem tools (ansible-lint, antsibull-docs, antsibull-changelog,
+#           ansible-builder, Sphinx), with whatever ansible-core they resolve to
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROFILE="${1:-oldest}"
+REQUIREMENTS="$ROOT/requirements-test.txt"
 case "$PROFILE" in
   oldest) VENV="$ROOT/.venv"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17' ;;
+  tools)  VENV="$ROOT/.venv-tools"; PYTHON="${PYTHON311:-python3.11}"; CORE=""; REQUIREMENTS="$ROOT/requirements-tools.txt" ;;
   newest) VENV="$ROOT/.venv-newest"; PYTHON="${PYTHON312:-}"; CORE='ansible-core>=2.21,<2.22'
           if [ -z "$PYTHON" ]; then
             # A pyenv shim may exist without the version being active: try each candidate.
@@ -18,13 +22,13 @@ case "$PROFILE" in
   *) echo "venv.sh: unknown profile $PROFILE" >&2; exit 2 ;;
 esac
 STAMP="$VENV/.installed"
-WANT="$(cat "$ROOT/requirements.txt" "$ROOT/requirements-test.txt" "$ROOT/hacking/venv.sh" | sha256sum | cut -c1-16)"
+WANT="$(cat "$ROOT/requirements.txt" "$REQUIREMENTS" "$ROOT/hacking/venv.sh" | sha256sum | cut -c1-16)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-  echo "venv.sh: installing $PROFILE profile into $VENV ($PYTHON, $CORE)" >&2
+  echo "venv.sh: installing $PROFILE profile into $VENV ($PYTHON${CORE:+, $CORE})" >&2
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip >&2
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-test.txt" "$CORE" >&2
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" ${CORE:+"$CORE"} >&2
   echo "$WANT" > "$STAMP"
 fi
 # Playbooks find this checkout as projectdiscovery.neo through build/collections.

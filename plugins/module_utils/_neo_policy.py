@@ -86,7 +86,7 @@ class Rule:
 
     def matches(self, name):
         """True when ``name`` matches one of the globs (case-sensitive)."""
-        return isinstance(name, str) and any(fnmatch.fnmatchcase(name, pattern) for pattern in self.match)
+        return isinstance(name, str) and _compile(self).match(name) is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -303,6 +303,7 @@ def scopes_for_rules(rules, projects):
 
 
 def _compile(rule):
+    """One regular expression for the rule's globs (``fnmatch`` semantics, case-sensitive)."""
     return re.compile("|".join("(?:%s)" % fnmatch.translate(pattern) for pattern in rule.match))
 
 
