@@ -59,6 +59,8 @@ class ActionModule(NeoActionBase):
         "report_path": {"type": "path"},
         "list_compliant": {"type": "bool", "default": False},
         "publish_summary_as": {"type": "str"},
+        "fail_on_drift": {"type": "bool", "default": False},
+        "defer_failure": {"type": "bool", "default": False},
     }
 
     def check_input(self, params):
@@ -70,10 +72,21 @@ class ActionModule(NeoActionBase):
             report_location(params["report_path"])
 
     @staticmethod
-    def _report_text(not_compliant, summary, check_mode):
-        """The table of what is not compliant, closed by the counts (what the role shows)."""
+    def _failure_reason(entries, summary, check_mode, fail_on_drift):
+        """Why the policy failed, or None: unreadable scopes and failed updates first, then the drift gate."""
+        if summary["failed"]:
+            unreadable = sum(1 for entry in entries if entry["status"] == policy.STATUS_FAILED and entry["secret_id"] is None)
+            return "%d scopes could not be read and %d secrets could not be updated; see entries" % (unreadable, summary["failed"] - unreadable)
+        if check_mode and fail_on_drift and summary["drifted"]:
+            return "%d secrets drifted from the policy" % summary["drifted"]
+        return None
+
+    @staticmethod
+    def _report_text(not_compliant, summary, check_mode, failure):
+        """The table of what is not compliant, closed by the counts and the reason of a failure (what the role shows)."""
         counts = " ".join("%s=%d" % (key, summary[key]) for key in ("projects", "checked", "compliant", "drifted", "changed", "failed"))
-        return "%s\n%s: %s" % (policy.render_table(not_compliant), "drift report (check mode)" if check_mode else "policy applied", counts)
+        text = "%s\n%s: %s" % (policy.render_table(not_compliant), "drift report (check mode)" if check_mode else "policy applied", counts)
+        return text if failure is None else "%s\n%s" % (text, failure)
 
     def client_options(self, params):
         return {"pool_size": params["concurrency"]}
@@ -108,15 +121,15 @@ class ActionModule(NeoActionBase):
         # pass on the CI machine): compliant secrets are counted, and listed only on request.
         report = {"summary": summary, "entries": entries if params["list_compliant"] else not_compliant}
         changed = bool(summary["drifted"] if check_mode else summary["changed"])
-        result = dict(report, changed=changed, table=self._report_text(not_compliant, summary, check_mode))
+        failure = self._failure_reason(entries, summary, check_mode, params["fail_on_drift"])
+        result = dict(report, changed=changed, policy_failed=failure is not None, table=self._report_text(not_compliant, summary, check_mode, failure))
         if params["publish_summary_as"]:
             # What ansible.builtin.set_stats does (AWX shows it on the job), without a second task
             # that would have to read this whole result again.
             result["ansible_stats"] = {"data": {params["publish_summary_as"]: summary}, "per_host": False, "aggregate": True}
         if params["report_path"]:
             result["report_path"] = write_report(params["report_path"], report)
-        if summary["failed"]:
-            unreadable = sum(1 for entry in entries if entry["status"] == policy.STATUS_FAILED and entry["secret_id"] is None)
-            result.update(failed=True, msg="%d scopes could not be read and %d secrets could not be updated; see entries"
-                          % (unreadable, summary["failed"] - unreadable))
+        if failure is not None:
+            # Deferred, the failure is left to a later task, which can show the report first.
+            result.update(msg=failure, failed=not params["defer_failure"])
         return result

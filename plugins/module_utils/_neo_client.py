@@ -119,6 +119,11 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_name(value):
+    """A non-empty string (what a record's id and name must be)."""
+    return isinstance(value, str) and value != ""
+
+
 def _check_credential(option, value):
     """Return the stripped credential; reject what could not be a header value.
 
@@ -314,23 +319,26 @@ class NeoClient:
 
     @staticmethod
     def _check_secret(item, method, path):
-        """Validate a SecretResponse and drop any ``value`` key (only masked_value may leave)."""
+        """Validate a SecretResponse and drop any ``value`` key (only masked_value may leave).
+
+        Runs once per listed secret: a valid record without ``value`` is returned as it is.
+        """
         if not isinstance(item, dict):
             raise NeoApiError(
                 "Neo API answered %s %s with %s where a secret record (object) was expected" % (method, path, type(item).__name__),
                 method=method,
                 path=path,
             )
-        missing = [key for key in ("id", "name") if not isinstance(item.get(key), str) or not item[key]]
-        if not isinstance(item.get("default_available"), bool):
-            missing.append("default_available (boolean)")
-        if missing:
+        if not (_is_name(item.get("id")) and _is_name(item.get("name")) and isinstance(item.get("default_available"), bool)):
+            missing = [key for key in ("id", "name") if not _is_name(item.get(key))]
+            if not isinstance(item.get("default_available"), bool):
+                missing.append("default_available (boolean)")
             raise NeoApiError(
                 "Neo API answered %s %s with a secret record lacking %s" % (method, path, ", ".join(missing)),
                 method=method,
                 path=path,
             )
-        return {key: val for key, val in item.items() if key != "value"}
+        return item if "value" not in item else {key: val for key, val in item.items() if key != "value"}
 
     # ------------------------------------------------------------------ pagination
 

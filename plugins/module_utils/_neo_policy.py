@@ -327,14 +327,29 @@ def _scope_failure(records):
     return None
 
 
+def _decider(deciders):
+    """A function from a secret name to the rule that decides it (the first that matches), or None."""
+    if len(deciders) == 1:
+        rule, match = deciders[0][0], deciders[0][1].match
+        return lambda name: rule if match(name) is not None else None
+
+    def decide(name):
+        for rule, pattern in deciders:
+            if pattern.match(name) is not None:
+                return rule
+        return None
+    return decide
+
+
 def _scope_entries(scope_key, project_name, records, deciders):
     error = _scope_failure(records)
     if error is not None:
         return [_entry(project_id=scope_key, project_name=project_name, status=STATUS_FAILED, error=error)]
+    decide = _decider(deciders)
     decided = {}
     for record in records:
         name = record["name"]
-        rule = next((rule for rule, pattern in deciders if pattern.match(name)), None)
+        rule = decide(name)
         if rule is None:
             continue
         secret_id = record["id"]
@@ -348,7 +363,11 @@ def _scope_entries(scope_key, project_name, records, deciders):
             "before": before, "after": rule.default_available, "rule": rule.index,
             "status": STATUS_COMPLIANT if before is rule.default_available else STATUS_DRIFTED, "error": None,
         }
-    return sorted(decided.values(), key=lambda entry: (entry["secret_name"], entry["secret_id"]))
+    return sorted(decided.values(), key=_by_name_then_id)
+
+
+def _by_name_then_id(entry):
+    return entry["secret_name"], entry["secret_id"]
 
 
 def build_plan(rules, projects, secrets_by_scope):

@@ -15,7 +15,7 @@ description:
     then sends one C(PATCH) per drifted secret through a bounded pool sharing one HTTP session.
   - The first rule that covers a secret's scope and matches its name decides; a secret no rule matches is left alone.
   - A scope that cannot be read (for example HTTP 403) or a secret whose update fails is reported as C(failed) in
-    O(ignore:entries); everything else is still applied, and the task fails at the end.
+    RV(entries); everything else is still applied, and then the policy fails (see O(defer_failure)).
   - The role C(projectdiscovery.neo.secret_policy) wraps this module with a report, a drift gate and AWX statistics.
 options:
   rules:
@@ -64,6 +64,21 @@ options:
     description:
       - Write the report (C(summary) and C(entries)) as JSON to this path on the controller, in check mode too.
     type: path
+  fail_on_drift:
+    description:
+      - In check mode, a secret that drifted from the policy makes the policy fail: the audit gate for CI and AWX.
+      - Outside check mode drift is corrected, so this has no effect there.
+    type: bool
+    default: false
+  defer_failure:
+    description:
+      - When the policy fails (a scope that could not be read, a secret that could not be updated, or drift with
+        O(fail_on_drift)), do not fail this task; return RV(policy_failed=true) and the reason in RV(msg) instead,
+        so that a later task can show the report before failing. The role C(projectdiscovery.neo.secret_policy) does so.
+      - Errors that stop the whole run (invalid input, credentials, an unreadable project list, an unknown project)
+        fail the task in any case.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - projectdiscovery.neo.connection
   - projectdiscovery.neo.attributes
@@ -104,6 +119,13 @@ EXAMPLES = r"""
     - name: Show the drift summary
       ansible.builtin.debug:
         var: policy.summary
+
+- name: Audit gate (run with --check) - fail when a production credential is available by default
+  projectdiscovery.neo.neo_secret_policy:
+    rules:
+      - match: ["PROD_*"]
+        default_available: false
+    fail_on_drift: true
 """
 
 RETURN = r"""
@@ -166,9 +188,22 @@ entries:
       description: Why the entry failed, else null.
       type: str
 table:
-  description: The entries that are not compliant as a fixed-width text table, for play output, closed by a line of counts.
+  description:
+    - The entries that are not compliant as a fixed-width text table, for play output, closed by a line of counts
+      and, when the policy failed, by the reason (RV(msg)).
   returned: success or per-item failure
   type: str
+policy_failed:
+  description:
+    - Whether the policy failed - a scope that could not be read, a secret that could not be updated, or drift in
+      check mode with O(fail_on_drift). The task fails then, unless O(defer_failure) is set.
+  returned: success or per-item failure
+  type: bool
+msg:
+  description: Why the policy failed.
+  returned: when RV(policy_failed) is true
+  type: str
+  sample: 6 secrets drifted from the policy
 report_path:
   description: Absolute path of the JSON report written.
   returned: when O(report_path) is set

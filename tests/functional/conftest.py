@@ -23,11 +23,18 @@ class PlaybookRun:
         self.stderr = completed.stderr
         self.results = results
 
-    def task(self, name):
-        """The result of the last run of the task called ``name``."""
+    def _last(self, name):
         matches = [entry for entry in self.results if entry["task"] == name]
         assert matches, "task %r did not run; output:\n%s\n%s" % (name, self.stdout, self.stderr)
-        return matches[-1]["result"]
+        return matches[-1]
+
+    def task(self, name):
+        """The result of the last run of the task called ``name``."""
+        return self._last(name)["result"]
+
+    def status(self, name):
+        """``ok``, ``failed`` or ``skipped``: how the last run of the task called ``name`` ended."""
+        return self._last(name)["status"]
 
 
 def playbook_env(sim_url, tmp_path, api_key=ALICE_KEY, extra_env=None):

@@ -106,6 +106,8 @@ MODULE_CASES = [
     ("neo_secret_policy", "report_path in a missing directory", {"report_path": "/nonexistent-neo-dir/report.json"},
      "report_path: the directory /nonexistent-neo-dir does not exist"),
     ("neo_secret_policy", "list_compliant not a bool", {"list_compliant": "maybe"}, "list_compliant"),
+    ("neo_secret_policy", "fail_on_drift not a bool", {"fail_on_drift": "maybe"}, "fail_on_drift"),
+    ("neo_secret_policy", "defer_failure not a bool", {"defer_failure": "maybe"}, "defer_failure"),
 ]
 
 
