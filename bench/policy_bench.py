@@ -10,7 +10,8 @@ secrets, 10 % drifted, one rule ``match: ["*"]``. In one run it measures:
 - the baseline a user would otherwise write: an ``ansible.builtin.uri`` loop that lists the
   scope and PATCHes, per secret, on a slice of 40 secrets, reported per secret.
 
-Each timing is the median of --repeat runs; the simulator is reset between runs.
+Each timing is the median of --repeat rounds, each round running every measurement once (interleaved);
+the simulator is reset before each run.
 """
 import argparse
 import json
@@ -59,17 +60,23 @@ class Simulator:
         self.process.wait(timeout=30)
 
 
-def median_run(simulator, repeat, action):
-    """Run ``action`` ``repeat`` times from a reset simulator; the median wall time and the last counters."""
-    times = []
-    counters = None
+def median_runs(simulator, repeat, actions):
+    """Run every action of ``actions`` (name -> callable) once per round, ``repeat`` rounds, each from a
+    reset simulator; per name, the median wall time and the counters of its last run.
+
+    The rounds interleave the actions, so that a slower spell of the machine weighs on the floor and
+    on the role alike instead of on whichever ran during it: the ratios are what this benchmark is for.
+    """
+    times = {name: [] for name in actions}
+    counters = {}
     for _unused in range(repeat):
-        simulator.reset()
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-        counters = simulator.counters()
-    return statistics.median(times), counters
+        for name, action in actions.items():
+            simulator.reset()
+            started = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - started)
+            counters[name] = simulator.counters()
+    return {name: (statistics.median(times[name]), counters[name]) for name in actions}
 
 
 def playbook_env(simulator, api_key):
@@ -124,19 +131,26 @@ def main():
     simulator = Simulator(seed_path, options.latency_ms, workdir)
     env = playbook_env(simulator, api_key)
     try:
-        empty, _runs = median_run(simulator, options.repeat, lambda: run_playbook(env, "empty.yml"))
-        lists, list_counters = median_run(simulator, options.repeat, lambda: bare_client_calls(simulator.url, api_key, apply=False))
-        lists_and_patches, minimum_counters = median_run(simulator, options.repeat, lambda: bare_client_calls(simulator.url, api_key, apply=True))
-        role_check, check_counters = median_run(simulator, options.repeat, lambda: run_playbook(env, "policy.yml", "--check"))
-        role_apply, apply_counters = median_run(simulator, options.repeat, lambda: run_playbook(env, "policy.yml"))
+        measured = median_runs(simulator, options.repeat, {
+            "empty": lambda: run_playbook(env, "empty.yml"),
+            "lists": lambda: bare_client_calls(simulator.url, api_key, apply=False),
+            "lists_and_patches": lambda: bare_client_calls(simulator.url, api_key, apply=True),
+            "role_check": lambda: run_playbook(env, "policy.yml", "--check"),
+            "role_apply": lambda: run_playbook(env, "policy.yml"),
+        })
+        empty, _counters = measured["empty"]
+        lists, list_counters = measured["lists"]
+        lists_and_patches, minimum_counters = measured["lists_and_patches"]
+        role_check, check_counters = measured["role_check"]
+        role_apply, apply_counters = measured["role_apply"]
         before_second = simulator.counters()["writes"]
         run_playbook(env, "policy.yml")
         second_apply_writes = simulator.counters()["writes"] - before_second
         simulator.reset()
         baseline_ids = [s["id"] for s in seed["secrets"] if s["project_id"]][:BASELINE_SLICE]
         baseline_items = [{"id": s["id"], "project_id": s["project_id"]} for s in seed["secrets"] if s["id"] in set(baseline_ids)]
-        baseline, baseline_counters = median_run(
-            simulator, 1, lambda: run_playbook(env, "uri_baseline.yml", "-e", json.dumps({"bench_secrets": baseline_items})))
+        baseline, baseline_counters = median_runs(simulator, 1, {
+            "baseline": lambda: run_playbook(env, "uri_baseline.yml", "-e", json.dumps({"bench_secrets": baseline_items}))})["baseline"]
     finally:
         simulator.stop()
 
