@@ -26,10 +26,10 @@ Intended use by the action plugin::
     scopes = scopes_for_rules(rules, projects)       # PolicyError before any write
     secrets_by_scope = {key: client.list_secrets(key) or ScopeFailure(str(exc))
                         for key in scopes.keys}      # in parallel
-    plan = build_plan(rules, projects, secrets_by_scope)
+    plan = build_plan(rules, projects, secrets_by_scope, list_compliant)
     outcomes = {e["secret_id"]: ... PATCH ...  for e in plan.changes}   # unless check mode
     entries = apply_results(plan, outcomes, check_mode)
-    summary = summarize(entries, plan.projects_count)
+    summary = summarize(entries, plan.projects_count, plan.compliant_unlisted)
     text = render_table(entries)
 
 Entries only ever hold the fields listed in :data:`ENTRY_FIELDS`; a secret's ``value`` or
@@ -125,11 +125,13 @@ class Plan:
     projects in the order of the projects list, then secrets by name then id; a scope that could
     not be read is one ``failed`` entry with ``secret_id`` None.
     ``projects_count``: number of project scopes the policy covers (read or failed).
+    ``compliant_unlisted``: compliant secrets left out of ``entries`` (``build_plan(list_compliant=False)``).
     """
 
     entries: tuple
     projects_count: int
     scopes: Scopes = dataclasses.field(compare=False, hash=False)
+    compliant_unlisted: int = 0
 
     @property
     def changes(self):
@@ -341,10 +343,11 @@ def _decider(deciders):
     return decide
 
 
-def _scope_entries(scope_key, project_name, records, deciders):
+def _scope_entries(scope_key, project_name, records, deciders, list_compliant):
+    """The entries of one scope (sorted by secret name, then id) and how many compliant secrets were left out."""
     error = _scope_failure(records)
     if error is not None:
-        return [_entry(project_id=scope_key, project_name=project_name, status=STATUS_FAILED, error=error)]
+        return [_entry(project_id=scope_key, project_name=project_name, status=STATUS_FAILED, error=error)], 0
     decide = _decider(deciders)
     decided = {}
     for record in records:
@@ -356,22 +359,32 @@ def _scope_entries(scope_key, project_name, records, deciders):
         before = record.get("default_available")
         previous = decided.get(secret_id)
         # The same id listed twice (e.g. pages that overlap): keep one entry, chosen independently of order.
-        if previous is not None and (name, repr(before)) >= (previous["secret_name"], repr(previous["before"])):
+        if previous is not None and (name, repr(before)) >= (previous[0], repr(previous[1])):
             continue
-        decided[secret_id] = {
+        decided[secret_id] = (name, before, rule)
+    entries = []
+    for secret_id, (name, before, rule) in decided.items():
+        compliant = before is rule.default_available
+        if compliant and not list_compliant:
+            continue
+        entries.append({
             "project_id": scope_key, "project_name": project_name, "secret_id": secret_id, "secret_name": name,
             "before": before, "after": rule.default_available, "rule": rule.index,
-            "status": STATUS_COMPLIANT if before is rule.default_available else STATUS_DRIFTED, "error": None,
-        }
-    return sorted(decided.values(), key=_by_name_then_id)
+            "status": STATUS_COMPLIANT if compliant else STATUS_DRIFTED, "error": None,
+        })
+    entries.sort(key=_by_name_then_id)
+    return entries, len(decided) - len(entries)
 
 
 def _by_name_then_id(entry):
     return entry["secret_name"], entry["secret_id"]
 
 
-def build_plan(rules, projects, secrets_by_scope):
+def build_plan(rules, projects, secrets_by_scope, list_compliant=True):
     """Evaluate the policy against the secrets read.
+
+    With ``list_compliant`` false, compliant secrets get no entry and are only counted in
+    :attr:`Plan.compliant_unlisted` (at thousands of secrets, each entry costs Ansible time).
 
     ``secrets_by_scope`` maps a scope key (project id, or ``None`` for personal) to the list of
     secret records of that scope, or to a :class:`ScopeFailure` / exception when it could not be
@@ -386,11 +399,14 @@ def build_plan(rules, projects, secrets_by_scope):
     scopes = scopes_for_rules(rules, projects)
     compiled = [(rule, _compile(rule)) for rule in rules]
     entries = []
+    unlisted = 0
     for scope_key in scopes.keys:
         deciders = [(rule, pattern) for rule, pattern in compiled if scopes.covers(rule, scope_key)]
         project_name = None if scope_key is None else scopes.project_names.get(scope_key)
-        entries.extend(_scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), deciders))
-    return Plan(entries=tuple(entries), projects_count=len(scopes.project_ids), scopes=scopes)
+        scope_entries, scope_unlisted = _scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), deciders, list_compliant)
+        entries.extend(scope_entries)
+        unlisted += scope_unlisted
+    return Plan(entries=tuple(entries), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted)
 
 
 def apply_results(plan, outcomes, check_mode=False):
@@ -424,12 +440,13 @@ def apply_results(plan, outcomes, check_mode=False):
     return result
 
 
-def summarize(entries, projects_count):
+def summarize(entries, projects_count, compliant_unlisted=0):
     """Counts for the role's report.
 
     - ``projects``: ``projects_count``, the number of project scopes the policy covers (read or failed);
-    - ``checked``: secret entries (``secret_id`` not None), i.e. every entry except scope failures;
-    - ``compliant``: secrets whose flag already equals the policy;
+    - ``checked``: secret entries (``secret_id`` not None), i.e. every entry except scope failures,
+      plus the ``compliant_unlisted`` secrets (compliant, without an entry);
+    - ``compliant``: secrets whose flag already equals the policy (``compliant_unlisted`` included);
     - ``drifted``: secrets whose flag differed from the policy when read, whatever happened next
       (status ``drifted``, ``changed``, or ``failed``); so ``checked == compliant + drifted``;
     - ``changed``: secrets updated successfully;
@@ -437,7 +454,7 @@ def summarize(entries, projects_count):
 
     Hence after an apply ``drifted == changed + failed secrets``; in check mode ``changed == 0``.
     """
-    counts = {"projects": projects_count, "checked": 0, "compliant": 0, "drifted": 0, "changed": 0, "failed": 0}
+    counts = {"projects": projects_count, "checked": compliant_unlisted, "compliant": compliant_unlisted, "drifted": 0, "changed": 0, "failed": 0}
     for entry in entries:
         status = entry["status"]
         if status == STATUS_FAILED:

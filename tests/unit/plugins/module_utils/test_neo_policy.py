@@ -496,3 +496,16 @@ def test_property_recorded_rule_is_the_first_match(scenario):
             decided = any(covers(r, resolved[i], key) and any(fnmatch.fnmatchcase(record["name"], p) for p in r["match"])
                           for i, r in enumerate(rules))
             assert ((key, record["id"]) in planned) == decided
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios())
+def test_property_unlisted_compliant_secrets_are_counted_the_same(scenario):
+    rules, projects, secrets_by_scope, seed = scenario
+    listed = build_plan(rules, projects, secrets_by_scope)
+    unlisted = build_plan(rules, projects, shuffled(secrets_by_scope, seed), list_compliant=False)
+    assert list(unlisted.entries) == [entry for entry in listed.entries if entry["status"] != "compliant"]
+    assert unlisted.changes == listed.changes
+    assert unlisted.compliant_unlisted == sum(1 for entry in listed.entries if entry["status"] == "compliant")
+    assert (summarize(apply_results(unlisted, {}), unlisted.projects_count, unlisted.compliant_unlisted)
+            == summarize(apply_results(listed, {}), listed.projects_count))
