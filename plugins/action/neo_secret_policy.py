@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy as policy
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import SecretInputError
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase, unsafe_records
 
 MAX_CONCURRENCY = 32
 
@@ -119,7 +119,7 @@ class ActionModule(NeoActionBase):
         entries = policy.apply_results(plan, outcomes, check_mode=check_mode)
         summary = policy.summarize(entries, plan.projects_count, plan.compliant_unlisted)
         not_compliant = [entry for entry in entries if entry["status"] != policy.STATUS_COMPLIANT]
-        report = {"summary": summary, "entries": entries}
+        report = {"summary": summary, "entries": unsafe_records(entries)}
         changed = bool(summary["drifted"] if check_mode else summary["changed"])
         failure = self._failure_reason(entries, summary, check_mode, params["fail_on_drift"])
         result = dict(report, changed=changed, policy_failed=failure is not None, table=self._report_text(not_compliant, summary, check_mode, failure))
