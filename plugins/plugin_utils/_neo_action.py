@@ -51,6 +51,10 @@ def redact(result, no_log_values):
     return result
 
 
+# False from ansible-core 2.19 on (data tagging): AnsibleUnsafeText("x") is then the str "x".
+_UNSAFE_TEXT_IS_A_TYPE = type(AnsibleUnsafeText("x")) is AnsibleUnsafeText
+
+
 def unsafe_records(records):
     """Flat records (dicts of scalars) with every string marked unsafe, one object per distinct string.
 
@@ -59,8 +63,11 @@ def unsafe_records(records):
     thousands of records that costs ansible-core 2.16 about 20 ms per 1,000 policy entries; with
     the strings marked here and shared (the same key, project or status text repeats in every
     record), most of that work is skipped. From ansible-core 2.19 on, ``AnsibleUnsafeText``
-    returns the plain string, and this only shares identical strings.
+    returns the plain string and results are not processed that way: the records are returned as
+    they are.
     """
+    if not _UNSAFE_TEXT_IS_A_TYPE:
+        return records
     shared = {}
 
     def unsafe(text):

@@ -2,8 +2,9 @@
 import json
 
 import pytest
+import yaml
 
-from tests.conftest import ALICE_KEY, CANARY, POLICY_PRODUCTION, POLICY_RESEARCH, POLICY_SHARED_BY_BOB, POLICY_STAGING
+from tests.conftest import ALICE_KEY, CANARY, POLICY_PRODUCTION, POLICY_SEED, POLICY_RESEARCH, POLICY_SHARED_BY_BOB, POLICY_STAGING
 
 # Task names as ansible-core prints them: FQCN of the role, then the task name.
 ROLE = "projectdiscovery.neo.secret_policy : "
@@ -155,3 +156,19 @@ def test_connection_variables_reach_the_module(policy_sim, run_playbook):
     )
     assert run.rc == 0, run.stdout
     assert policy_sim.flags()["5ec00000-0000-4000-8000-000000000132"] is False
+
+
+def test_api_text_that_looks_like_a_template_is_shown_as_it_is(sim, run_playbook):
+    # Project names are free text: whatever the API returns is data, never a template to evaluate.
+    seed = yaml.safe_load(POLICY_SEED.read_text())
+    production = next(project for project in seed["projects"] if project["id"] == PRODUCTION)
+    production["name"] = "{{ 6 * 7 }} {{ lookup('env', 'HOME') }}"
+    sim.admin("POST", "seed", seed)
+
+    run = run_role(sim, run_playbook, rules=[{"match": ["PROD_*"], "projects": [PRODUCTION], "default_available": False}], check=True)
+
+    fact = run.task(FACT_TASK)
+    assert fact["summary"]["drifted"] == 1
+    assert {entry["project_name"] for entry in fact["entries"]} == {production["name"]}
+    shown = "\n".join(run.task(REPORT_TASK)["msg"])
+    assert production["name"] in shown and "42" not in shown

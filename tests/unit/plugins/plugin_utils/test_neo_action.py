@@ -21,17 +21,20 @@ def test_a_result_without_the_values_is_returned_as_is():
 
 
 def test_unsafe_records_mark_and_share_strings_and_keep_the_values():
+    """Marked, a secret name that looks like a template is never templated by ansible-core."""
     records = [
         {"project_id": "p-1", "secret_name": "PROD_DB", "before": True, "rule": 0, "error": None},
         {"project_id": "p-1", "secret_name": "{{ lookup('env', 'HOME') }}", "before": False, "rule": 1, "error": None},
     ]
     marked = unsafe_records(records)
 
-    assert marked == records and marked is not records
+    assert marked == records
+    if type(AnsibleUnsafeText("x")) is str:
+        # ansible-core 2.19 and later (data tagging): nothing to mark, the records come back as they are.
+        assert marked is records
+        return
     first, second = marked
-    # What AnsibleUnsafeText makes of a string on this ansible-core (marked before 2.19, plain after).
-    kind = type(AnsibleUnsafeText("x"))
-    assert all(type(text) is kind for record in marked for pair in record.items() for text in pair if isinstance(text, str))
+    assert all(type(text) is AnsibleUnsafeText for record in marked for pair in record.items() for text in pair if isinstance(text, str))
     assert first["project_id"] is second["project_id"]
     assert next(iter(first)) is next(iter(second))
     assert (first["before"], first["rule"], first["error"]) == (True, 0, None)
