@@ -116,7 +116,7 @@ def main():
     parser.add_argument("--secrets-per-project", type=int, default=100)
     parser.add_argument("--drift", type=float, default=0.1)
     parser.add_argument("--latency-ms", type=float, default=5)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
 
     from neo_simulator.seed import generate_seed, write_seed  # pylint: disable=import-outside-toplevel
