@@ -66,7 +66,7 @@ options:
     type: path
   fail_on_drift:
     description:
-      - In check mode, a secret that drifted from the policy makes the policy fail: the audit gate for CI and AWX.
+      - In check mode, a secret that drifted from the policy makes the policy fail. This is the audit gate for CI and AWX.
       - Outside check mode drift is corrected, so this has no effect there.
     type: bool
     default: false

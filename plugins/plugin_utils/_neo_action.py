@@ -52,7 +52,7 @@ def redact(result, no_log_values):
 
 
 # False from ansible-core 2.19 on (data tagging): AnsibleUnsafeText("x") is then the str "x".
-_UNSAFE_TEXT_IS_A_TYPE = type(AnsibleUnsafeText("x")) is AnsibleUnsafeText
+_UNSAFE_TEXT_IS_A_TYPE = isinstance(AnsibleUnsafeText("x"), AnsibleUnsafeText)
 
 
 def unsafe_records(records):

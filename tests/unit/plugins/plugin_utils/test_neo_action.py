@@ -29,12 +29,12 @@ def test_unsafe_records_mark_and_share_strings_and_keep_the_values():
     marked = unsafe_records(records)
 
     assert marked == records
-    if type(AnsibleUnsafeText("x")) is str:
+    if not isinstance(AnsibleUnsafeText("x"), AnsibleUnsafeText):
         # ansible-core 2.19 and later (data tagging): nothing to mark, the records come back as they are.
         assert marked is records
         return
     first, second = marked
-    assert all(type(text) is AnsibleUnsafeText for record in marked for pair in record.items() for text in pair if isinstance(text, str))
+    assert all(isinstance(text, AnsibleUnsafeText) for record in marked for pair in record.items() for text in pair if isinstance(text, str))
     assert first["project_id"] is second["project_id"]
     assert next(iter(first)) is next(iter(second))
     assert (first["before"], first["rule"], first["error"]) == (True, 0, None)
