@@ -1,7 +1,9 @@
 """neo_secret_policy on its own: when the policy fails, and deferring that failure to a later task."""
+import json
+
 import pytest
 
-from tests.conftest import POLICY_DRIFT, POLICY_RULES_READABLE, POLICY_SHARED_BY_BOB
+from tests.conftest import CANARY, POLICY_DRIFT, POLICY_RULES_READABLE, POLICY_SHARED_BY_BOB
 
 TASK = "Apply the policy"
 DRIFT_REASON = "%d secrets drifted from the policy" % len(POLICY_DRIFT)
@@ -12,7 +14,9 @@ FORBIDDEN_REASON = "1 scopes could not be read and 0 secrets could not be update
 def run_policy(sim, run_playbook, rules, check, **options):
     extra = {"policy_rules": rules}
     extra.update(("policy_" + key, value) for key, value in options.items())
-    run = run_playbook(sim, "secret_policy_module.yml", extra, check=check)
+    run = run_playbook(sim, "secret_policy_module.yml", extra, check=check, diff=check, verbosity=4)
+    # Whether the policy passes, fails or defers its failure, no secret value or key is ever shown.
+    assert CANARY not in run.stdout + run.stderr + json.dumps(run.results)
     return run, dict(run.task(TASK), task_status=run.status(TASK))
 
 
