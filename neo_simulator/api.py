@@ -4,7 +4,8 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs
 
-from neo_simulator import listing
+from neo_simulator import hostile, listing
+from neo_simulator.model import is_uuid
 from neo_simulator.responses import DROP, ApiError, Reply, error_reply, json_reply, method_not_allowed, parse_json_object
 
 # Route templates as they appear in counters, with the methods each one answers.
@@ -17,6 +18,7 @@ UNKNOWN_ROUTE = "(unknown)"
 _SECRET_PREFIX = SECRETS + "/"
 _PROJECT_PREFIX = PROJECTS + "/"
 _MALFORMED_BODY = b'{"secrets": [{"id": "5ec00000-0000-4000-8000-0000000000'  # cut short on purpose
+_PROXY_AUTHENTICATE = ("Proxy-Authenticate", 'Basic realm="neo-proxy"')
 
 
 def match_route(path):
@@ -51,6 +53,7 @@ class NeoApi:
 
     def __init__(self, simulator):
         self._sim = simulator
+        self._endless = hostile.EndlessRecords()
 
     def handle(self, method, path, query, headers, body):
         """Answer one request (Reply, or DROP for a dropped connection) and count it."""
@@ -63,36 +66,65 @@ class NeoApi:
         if config.latency_ms:
             time.sleep(config.latency_ms / 1000.0)
         template, secret_id = match_route(path)
-        fault = self._sim.faults.take(method, path, is_list_request(method, template))
+        is_list = is_list_request(method, template)
+        fault = self._sim.faults.take(method, path, is_list, is_list and listing.is_later_page(config, query))
         if fault is not None:
             self._sim.counters.fault_fired()
-            reply = self._fault_reply(fault, path, query)
+            reply = self._fault_reply(fault, config, template, path, query, headers)
             if reply is not None:
                 return template, reply
         try:
             reply = self._route(config, method, template, secret_id, query, headers, body, fault)
         except ApiError as error:
             reply = error.reply()
-        if fault is not None and fault.kind == "slow":
-            # Applied and counted at once, answered late: a client that times out has lost the
-            # answer of a request that took effect (and nothing is counted after it gave up).
-            reply.delay_s = fault.delay_s
+        if fault is not None:
+            reply = self._after_route(fault, reply)
         return template, reply
 
-    @staticmethod
-    def _fault_reply(fault, path, query):
+    def _fault_reply(self, fault, config, template, path, query, headers):
         """The reply a fault replaces the real answer with, or None when the request goes on."""
         if fault.kind == "status":
             retry_after = fault.retry_after_header()
-            headers = [("Retry-After", retry_after)] if retry_after is not None else []
-            return error_reply(fault.status, fault.code, "injected fault", headers)
+            extra = [("Retry-After", retry_after)] if retry_after is not None else []
+            if fault.status == 407:
+                extra.append(_PROXY_AUTHENTICATE)
+            detail = _echoed_credentials(headers) if fault.echo_credentials else None
+            return error_reply(fault.status, fault.code, detail or "injected fault", extra)
         if fault.kind == "drop":
             return DROP
         if fault.kind == "malformed":
             return Reply(200, _MALFORMED_BODY)
         if fault.kind == "redirect":
             return Reply(307, b"", [("Location", "http://127.0.0.1:1" + path + ("?" + query if query else ""))])
-        return None  # slow and unknown_envelope go on to the real handler
+        if fault.kind == "endless":
+            return self._endless_page(config, template, query, fault.repeat_cursor)
+        if fault.kind == "oversized":
+            return Reply(200, stream=hostile.oversized(fault.size_mb))
+        return None  # slow, unknown_envelope, shift, deep_json and trickle go on to the real handler
+
+    @staticmethod
+    def _after_route(fault, reply):
+        """The real answer as a fault that let the request take effect sends it."""
+        if fault.kind == "slow":
+            # Applied and counted at once, answered late: a client that times out has lost the
+            # answer of a request that took effect (and nothing is counted after it gave up).
+            reply.delay_s = fault.delay_s
+        elif fault.kind == "deep_json":
+            return Reply(200, hostile.deep_json(fault.depth))
+        elif fault.kind == "trickle":
+            reply.stream = hostile.trickle(reply.body, fault.delay_s, fault.chunked)
+        return reply
+
+    def _endless_page(self, config, template, query, repeat_cursor):
+        """A full page of fresh items that always claims more are to come (never authenticated nor read from the store)."""
+        window = listing.endless_window(config, query)
+        if template == PROJECTS:
+            collection, page = "projects", self._endless.projects(window.limit)
+        else:
+            project_id = _query_value(query, "project_id")
+            project_id = project_id.lower() if is_uuid(project_id) else None
+            collection, page = "secrets", [_secret_view(config, record) for record in self._endless.secrets(window.limit, project_id)]
+        return json_reply(200, listing.endless_envelope(config, collection, page, window, repeat_cursor))
 
     def _route(self, config, method, template, secret_id, query, headers, body, fault):
         caller = self._sim.store.authenticate(*_credentials(headers))
@@ -116,12 +148,19 @@ class NeoApi:
 
     def _list(self, config, template, caller, query, fault):
         wrap_unknown = fault is not None and fault.kind == "unknown_envelope"
+        shift = fault is not None and fault.kind == "shift"
         window = listing.Window() if wrap_unknown else listing.parse_window(config, query)
+        # A shift reads the whole list and serves it without its first item, as if that item had
+        # gone between two pages: the item that was due first on this page slid onto the previous one.
+        read = listing.Window() if shift else window
         if template == PROJECTS:
-            collection, (total, page) = "projects", self._sim.store.list_projects(caller, window)
+            collection, (total, page) = "projects", self._sim.store.list_projects(caller, read)
         else:
             project_id = _query_value(query, "project_id")
-            collection, (total, page) = "secrets", self._sim.store.list_secrets(caller, project_id, window)
+            collection, (total, page) = "secrets", self._sim.store.list_secrets(caller, project_id, read)
+        if shift and page:
+            total, page = total - 1, window.slice(page[1:])
+        if template == SECRETS:
             page = [_secret_view(config, record) for record in page]
         if wrap_unknown:
             return json_reply(200, listing.unknown_envelope(page))
@@ -133,6 +172,13 @@ def _secret_view(config, record):
     if config.personal_project_id == "absent" and record.get("project_id") is None:
         record = {key: value for key, value in record.items() if key != "project_id"}
     return record
+
+
+def _echoed_credentials(headers):
+    """What a leaky API says on refusal: the credential headers as received (None when there are none)."""
+    sent = [(name, headers.get(name)) for name in ("X-Api-Key", "Authorization")]
+    sent = ["%s: %s" % (name, value) for name, value in sent if value is not None]
+    return "denied for %s" % ", ".join(sent) if sent else None
 
 
 def _query_value(query, name):

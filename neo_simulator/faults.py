@@ -1,16 +1,22 @@
 """Fault injection: a queue of rules, each hitting a number of matching /api/ requests."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 from email.utils import formatdate
 
 from neo_simulator.responses import default_code
 
-FAULT_KINDS = ("status", "drop", "slow", "malformed", "redirect", "unknown_envelope")
+FAULT_KINDS = ("status", "drop", "slow", "malformed", "redirect", "unknown_envelope", "deep_json", "shift", "endless", "trickle",
+               "oversized")
 FAULT_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "*")
+# Kinds that only make sense for GET of a list route: a broad rule must not be used up by a PATCH.
+LIST_ONLY_KINDS = frozenset(("unknown_envelope", "shift", "endless"))
+MAX_DEPTH = 10000000  # a deep_json body of 6 bytes per level is built in memory: at most about 60 MB
 _HTTP_DATE_PREFIX = "http-date:"
-_RULE_KEYS = {"kind", "method", "path", "times", "status", "retry_after", "code", "delay_s"}
+_RULE_KEYS = {"kind", "method", "path", "times", "status", "retry_after", "code", "delay_s", "skip", "echo_credentials", "depth",
+              "repeat_cursor", "chunked", "size_mb"}
 
 
 class FaultError(ValueError):
@@ -18,7 +24,7 @@ class FaultError(ValueError):
 
 
 class FaultRule:
-    """One rule; ``times`` counts down as it fires."""
+    """One rule; ``skip`` counts down first (those requests pass untouched), then ``times`` as it fires."""
 
     def __init__(self, raw):
         if not isinstance(raw, dict):
@@ -44,14 +50,27 @@ class FaultRule:
             raise FaultError("fault code must be a string")
         self.retry_after = _parse_retry_after(raw.get("retry_after"))
         self.delay_s = raw.get("delay_s", 1.0)
-        if isinstance(self.delay_s, bool) or not isinstance(self.delay_s, (int, float)) or self.delay_s < 0:
+        if not _is_number(self.delay_s) or self.delay_s < 0:
             raise FaultError("fault delay_s must be a number of at least 0")
+        self.skip = _integer(raw.get("skip", 0), "skip", minimum=0)
+        self.echo_credentials = _boolean(raw.get("echo_credentials", False), "echo_credentials")
+        self.depth = _integer(raw.get("depth", 100000), "depth", minimum=1)
+        if self.depth > MAX_DEPTH:
+            raise FaultError("fault depth must be at most %d" % MAX_DEPTH)
+        self.repeat_cursor = _boolean(raw.get("repeat_cursor", False), "repeat_cursor")
+        self.chunked = _boolean(raw.get("chunked", False), "chunked")
+        self.size_mb = raw.get("size_mb", 70)
+        if not _is_number(self.size_mb) or self.size_mb <= 0:
+            raise FaultError("fault size_mb must be a number greater than 0")
 
-    def matches(self, method, path, is_list_route):
+    def matches(self, method, path, is_list_route, later_page=False):
+        """Whether this rule applies to the request (``skip`` not considered); a used-up rule never matches."""
         if self.times <= 0 or self.method not in ("*", method) or not path.startswith(self.path):
             return False
-        # An envelope only makes sense for a list; a broad rule must not be used up by a PATCH.
-        return self.kind != "unknown_envelope" or is_list_route
+        if self.kind in LIST_ONLY_KINDS and not is_list_route:
+            return False
+        # A shift is only visible on a page after the first: a first page passes and uses nothing up.
+        return self.kind != "shift" or later_page
 
     def retry_after_header(self):
         """The Retry-After header value for this firing, or None."""
@@ -68,13 +87,26 @@ class FaultRule:
             kind, seconds = self.retry_after
             retry_after = _HTTP_DATE_PREFIX + str(seconds) if kind == "date" else str(seconds)
         return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.times, "status": self.status,
-                "retry_after": retry_after, "code": self.code, "delay_s": self.delay_s}
+                "retry_after": retry_after, "code": self.code, "delay_s": self.delay_s, "skip": self.skip,
+                "echo_credentials": self.echo_credentials, "depth": self.depth, "repeat_cursor": self.repeat_cursor,
+                "chunked": self.chunked, "size_mb": self.size_mb}
 
 
 def _integer(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise FaultError("fault %s must be an integer of at least %d" % (name, minimum))
     return value
+
+
+def _boolean(value, name):
+    if not isinstance(value, bool):
+        raise FaultError("fault %s must be true or false" % name)
+    return value
+
+
+def _is_number(value):
+    # JSON allows Infinity and NaN (Python's decoder reads them); neither is a usable delay or size.
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _parse_retry_after(value):
@@ -94,7 +126,8 @@ def _parse_retry_after(value):
 
 
 class FaultQueue:
-    """Thread-safe: take() finds and uses up a rule in one step, so two requests never share one firing."""
+    """Thread-safe: take() finds and uses up a rule in one step, so two requests never share one firing
+    (nor one skipped pass)."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -111,12 +144,21 @@ class FaultQueue:
         with self._lock:
             self._rules = []
 
-    def take(self, method, path, is_list_route):
+    def take(self, method, path, is_list_route, later_page=False):
+        """The rule that fires for this request (one of its ``times`` used up), or None.
+
+        ``later_page``: the request is a list GET for a page after the first (for ``shift``).
+        A rule that still has ``skip`` left lets the request pass (one skip used up) and the
+        search goes on with the next rules, as if the skipping rule were not there.
+        """
         if not self._rules:  # the common case needs no lock
             return None
         with self._lock:
             for rule in self._rules:
-                if rule.matches(method, path, is_list_route):
+                if rule.matches(method, path, is_list_route, later_page):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     rule.times -= 1
                     return rule
         return None

@@ -98,3 +98,45 @@ def envelope(config, collection, page, total, window):
 def unknown_envelope(items):
     """The shape of the unknown_envelope fault: plausible-looking, but none the client knows."""
     return {"results": items, "next": None}
+
+
+def is_later_page(config, query):
+    """Whether a list request asks for a page after the first: an offset above 0, or any cursor.
+
+    Under pagination ``none`` every request reads the whole list, so none is a later page.
+    A malformed offset is not a later page (the request will answer 400 anyway).
+    """
+    if config.pagination == "none" or not query:
+        return False
+    params = parse_qs(query)
+    if config.pagination == "cursor":
+        return bool(params.get("cursor", [""])[-1])
+    try:
+        return int(params.get("offset", ["0"])[-1]) > 0
+    except ValueError:
+        return False
+
+
+def endless_window(config, query):
+    """The Window an endless fault serves: the requested one, always with a limit (page_size by default)."""
+    try:
+        window = parse_window(config, query)
+    except ApiError:
+        window = Window()
+    return Window(window.start, window.limit or config.page_size)
+
+
+def endless_envelope(config, collection, page, window, repeat_cursor=False):
+    """A page that always says more is to come: has_more true, a total beyond it, or a next_cursor.
+
+    Without pagination (and for list_form bare) it is a named envelope with ``has_more: true``;
+    with ``repeat_cursor`` the next_cursor is the same string on every page.
+    """
+    end = window.start + len(page)
+    total = end + max(len(page), 1)
+    if config.pagination == "none":
+        return {collection: page, "count": total, "has_more": True}
+    body = envelope(config, collection, page, total, window)
+    if config.pagination == "cursor" and repeat_cursor:
+        body["next_cursor"] = encode_cursor(config.page_size)
+    return body

@@ -13,11 +13,12 @@ _ERROR_TEXT = {
     "not_exists": ("Not Found", "not exists"),
     "method_not_allowed": ("Method Not Allowed", "invalid request"),
     "already_exists": ("Conflict", "already exists"),
+    "proxy_auth_required": ("Proxy Authentication Required", "proxy authentication required"),
     "rate_limited": ("Too Many Requests", "rate limited"),
     "internal": ("Internal Server Error", "internal error"),
 }
 _CODE_BY_STATUS = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_exists", 405: "method_not_allowed",
-                   409: "already_exists", 429: "rate_limited"}
+                   407: "proxy_auth_required", 409: "already_exists", 429: "rate_limited"}
 
 
 def default_code(status):
@@ -31,17 +32,38 @@ def encode_json(payload):
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+class BodyStream:
+    """A body sent piece by piece instead of in one write (trickle and oversized faults).
+
+    ``pieces`` is a zero-argument callable returning an iterable of bytes; ``length`` is the
+    Content-Length, or None to send the pieces as chunks (Transfer-Encoding: chunked), one
+    chunk per piece; ``pause_s`` is the wait before each piece.
+    """
+
+    __slots__ = ("pieces", "length", "pause_s")
+
+    def __init__(self, pieces, length=None, pause_s=0):
+        self.pieces = pieces
+        self.length = length
+        self.pause_s = pause_s
+
+
 class Reply:
-    """One complete HTTP response; ``drop`` means close the connection without answering."""
+    """One HTTP response; ``drop`` means close the connection without answering.
 
-    __slots__ = ("status", "body", "headers", "drop", "delay_s")
+    ``stream`` (a BodyStream), when set, replaces ``body``: the head goes out at once, the body
+    piece by piece.
+    """
 
-    def __init__(self, status, body=b"", headers=(), drop=False, delay_s=0):
+    __slots__ = ("status", "body", "headers", "drop", "delay_s", "stream")
+
+    def __init__(self, status, body=b"", headers=(), drop=False, delay_s=0, stream=None):
         self.status = status
         self.body = body
         self.headers = list(headers)
         self.drop = drop
         self.delay_s = delay_s  # wait this long before sending (a slow fault); the request is already applied
+        self.stream = stream
 
 
 DROP = Reply(0, drop=True)

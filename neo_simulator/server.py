@@ -104,14 +104,18 @@ class _Handler(BaseHTTPRequestHandler):
         sim.request_log.write(self.command, self.path, "dropped" if reply.drop else reply.status, time.perf_counter() - started)
         if reply.drop:
             self.close_connection = True
-        else:
-            if reply.delay_s:
-                time.sleep(reply.delay_s)
-                try:
+        elif reply.delay_s or reply.stream is not None:
+            try:
+                # The wait ends early when the server stops: a stopping server answers nothing more.
+                if reply.delay_s and self.server.closing.wait(reply.delay_s):
+                    raise ConnectionAbortedError("simulator stopping")
+                if reply.stream is not None:
+                    self._send_stream(reply)
+                else:
                     self._send(reply)
-                except OSError:  # the client gave up waiting and closed the connection
-                    self.close_connection = True
-                return
+            except OSError:  # the client gave up waiting and closed the connection, or the server stops
+                self.close_connection = True
+        else:
             self._send(reply)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _handle
@@ -138,20 +142,44 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(length) if length else b""
 
-    def _send(self, reply):
-        # Status line, headers and body in one write: with TCP_NODELAY, separate writes would
-        # leave as separate packets and cost the client a round trip each.
+    def _head(self, reply, framing):
         try:
             phrase = HTTPStatus(reply.status).phrase
         except ValueError:
             phrase = "Status"
-        lines = ["HTTP/1.1 %d %s" % (reply.status, phrase), "Content-Type: application/json",
-                 "Content-Length: %d" % len(reply.body)]
+        lines = ["HTTP/1.1 %d %s" % (reply.status, phrase), "Content-Type: application/json", framing]
         lines.extend("%s: %s" % header for header in reply.headers)
         if self.close_connection:
             lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _send(self, reply):
+        # Status line, headers and body in one write: with TCP_NODELAY, separate writes would
+        # leave as separate packets and cost the client a round trip each.
+        head = self._head(reply, "Content-Length: %d" % len(reply.body))
         self.wfile.write(head if self.command == "HEAD" else head + reply.body)
+
+    def _send_stream(self, reply):
+        """The head at once, then the body piece by piece (trickle and oversized faults).
+
+        A client that closes the connection makes a write fail (OSError, handled by the caller);
+        a stopping server ends the pauses at once, so the thread never outlives stop() for long.
+        """
+        stream = reply.stream
+        chunked = stream.length is None
+        self.wfile.write(self._head(reply, "Transfer-Encoding: chunked" if chunked else "Content-Length: %d" % stream.length))
+        if self.command == "HEAD":
+            return
+        closing = self.server.closing
+        for piece in stream.pieces():
+            if stream.pause_s and closing.wait(stream.pause_s):
+                raise ConnectionAbortedError("simulator stopping")
+            if chunked:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            else:
+                self.wfile.write(piece)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -161,6 +189,7 @@ class _HttpServer(ThreadingHTTPServer):
 
     def __init__(self, address, simulator):
         self.simulator = simulator
+        self.closing = threading.Event()  # set by stop(): pauses of slow and trickle faults end at once
         self._connections = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -234,6 +263,7 @@ class SimulatorServer:
     def stop(self):
         if self._httpd is None:
             return
+        self._httpd.closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd.close_connections()
