@@ -24,7 +24,8 @@ options:
   api_token:
     description:
       - Neo session JWT, sent in the C(Authorization) header as a bearer token.
-      - Exactly one of O(api_key) and O(api_token) must be given, see O(api_key) for the environment.
+      - Exactly one of O(api_key) and O(api_token) must be given. When neither is given as an option, the
+        E(NEO_API_KEY) or E(NEO_API_TOKEN) environment variable of the controller is used, see O(api_key).
     type: str
   validate_certs:
     description:
@@ -32,9 +33,19 @@ options:
       - If not set, the value of the E(NEO_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
+  ca_path:
+    description:
+      - A CA bundle file (or a directory of CA certificates) to verify the TLS certificate of the API with,
+        instead of the system store.
+      - Ignored when O(validate_certs) is false.
+      - If not set, the value of the E(NEO_CA_PATH) environment variable of the controller is used. When neither
+        is given, C(requests) also honours the E(REQUESTS_CA_BUNDLE) environment variable.
+    type: path
   timeout:
     description:
-      - Seconds to wait for the API to answer one request.
+      # Quoted: an unquoted ": " would turn this line into a mapping.
+      - 'Seconds one whole request may take: connecting, the response headers and the whole body; a slower
+        answer counts as a time-out and is retried like one (see O(retries)).'
     type: int
     default: 30
   retries:
