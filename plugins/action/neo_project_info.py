@@ -3,7 +3,8 @@
 """Controller-side implementation of projectdiscovery.neo.neo_project_info (documented in plugins/modules)."""
 from __future__ import annotations
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoAmbiguousError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, normalize_id
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
 # The documented fields of a project record (openapi.yaml, schema Project): nothing else is returned.
@@ -28,16 +29,17 @@ class ActionModule(NeoActionBase):
     mutually_exclusive = (("id", "name"),)
 
     def check_input(self, params):
-        secrets.check_uuid("id", params["id"])
+        params["id"] = normalize_id("id", params["id"])
 
     def run_neo(self, client, params, check_mode, diff, warn):
         projects = client.list_projects()
         if params["id"] is not None:
-            wanted = params["id"].lower()
-            projects = [p for p in projects if str(p.get("id", "")).lower() == wanted]
+            projects = [p for p in projects if canonical_id(p["id"]) == params["id"]]
         elif params["name"] is not None:
-            projects = [p for p in projects if p.get("name") == params["name"]]
-            if len(projects) > 1:
-                raise secrets.SecretNotFound("project name %r matches %d projects (%s); use id"
-                                             % (params["name"], len(projects), ", ".join(str(p.get("id")) for p in projects)))
+            # By name only (a name may look like an id); none is an empty list, several an error.
+            named = ProjectDirectory(projects).named(params["name"])
+            if len(named) > 1:
+                raise NeoAmbiguousError("name: project name %r matches %d projects (%s); use id instead"
+                                        % (params["name"], len(named), ", ".join(named)))
+            projects = [p for p in projects if canonical_id(p["id"]) in named]
         return {"changed": False, "projects": [public_project(p) for p in projects]}

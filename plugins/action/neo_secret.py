@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoNotFound
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_id
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
+
+VALUE_IGNORED = "the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"
 
 
 class ActionModule(NeoActionBase):
@@ -20,8 +24,8 @@ class ActionModule(NeoActionBase):
     required_by = {"value": "name"}
 
     def check_input(self, params):
-        secrets.check_uuid("id", params["id"])
-        secrets.check_uuid("project_id", params["project_id"])
+        params["id"] = normalize_id("id", params["id"])
+        params["project_id"] = normalize_id("project_id", params["project_id"])
         secrets.check_secret_name("name", params["name"])
         secrets.check_secret_value("value", params["value"])
 
@@ -30,14 +34,14 @@ class ActionModule(NeoActionBase):
         record, searched = secrets.find_secret(client, secret_id=params["id"], name=params["name"], project_id=params["project_id"], warn=warn)
         if record is None:
             if params["value"] is None:
-                raise secrets.SecretNotFound(secrets.describe_missing(params["id"], params["name"], searched))
+                raise NeoNotFound(secrets.describe_missing(params["id"], params["name"], searched))
             return self._create(client, params, check_mode, diff)
         changed, after = secrets.set_default_available(client, record, desired, check_mode)
         result = {"changed": changed, "created": False, "secret": secrets.public_record(after)}
         if params["value"] is not None:
             # The API can neither read nor change a value: an existing secret keeps the one it has.
             result["value_ignored"] = True
-            result["msg"] = "the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"
+            warn(VALUE_IGNORED)
         if diff:
             result["diff"] = {"before": secrets.diff_view(record), "after": secrets.diff_view(after)}
         return result

@@ -3,42 +3,23 @@
 """Controller-side implementation of projectdiscovery.neo.neo_secret_policy (documented in plugins/modules)."""
 from __future__ import annotations
 
+import datetime
 import json
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy as policy
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import SecretInputError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, one_line
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase, unsafe_records
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_files import PrivateFile
 
 MAX_CONCURRENCY = 32
+SUMMARY_KEYS = ("projects", "checked", "compliant", "drifted", "changed", "failed", "not_attempted")
 
 
-def report_location(path):
-    """The absolute path of the report; its directory must exist."""
-    path = os.path.abspath(os.path.expanduser(path))
-    if not os.path.isdir(os.path.dirname(path)):
-        raise SecretInputError("report_path: the directory %s does not exist" % os.path.dirname(path))
-    return path
-
-
-def write_report(path, report):
-    """Write the JSON report atomically, so a reader never sees half a file."""
-    path = report_location(path)
-    directory = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(prefix=".neo-policy-report-", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(report, stream, indent=2, sort_keys=True)
-            stream.write("\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return path
+def _unexpected(err):
+    """One line for an exception the client did not foresee (never raised out of a worker thread)."""
+    return "unexpected %s: %s" % (type(err).__name__, one_line(err))
 
 
 class ActionModule(NeoActionBase):
@@ -62,74 +43,83 @@ class ActionModule(NeoActionBase):
         "fail_on_drift": {"type": "bool", "default": False},
         "defer_failure": {"type": "bool", "default": False},
     }
+    role_variables = {
+        "projectdiscovery.neo.secret_policy": {
+            option: "neo_secret_policy_" + option for option in ("rules", "concurrency", "report_path", "list_compliant", "fail_on_drift")
+        },
+    }
 
     def check_input(self, params):
-        params["rules"] = policy.normalize_rules(params["rules"])
+        params["rules"] = policy.normalize_rules(params["rules"], self.option_name("rules"))
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
-            raise SecretInputError("concurrency: must be between 1 and %d (got %d)" % (MAX_CONCURRENCY, params["concurrency"]))
-        if params["report_path"]:
-            # Checked before any request too, so that a typo does not cost a whole run.
-            report_location(params["report_path"])
-
-    @staticmethod
-    def _failure_reason(entries, summary, check_mode, fail_on_drift):
-        """Why the policy failed, or None: unreadable scopes and failed updates first, then the drift gate."""
-        if summary["failed"]:
-            unreadable = sum(1 for entry in entries if entry["status"] == policy.STATUS_FAILED and entry["secret_id"] is None)
-            return "%d scopes could not be read and %d secrets could not be updated; see entries" % (unreadable, summary["failed"] - unreadable)
-        if check_mode and fail_on_drift and summary["drifted"]:
-            return "%d secrets drifted from the policy" % summary["drifted"]
-        return None
-
-    @staticmethod
-    def _report_text(not_compliant, summary, check_mode, failure):
-        """The table of what is not compliant, closed by the counts and the reason of a failure (what the role shows)."""
-        counts = " ".join("%s=%d" % (key, summary[key]) for key in ("projects", "checked", "compliant", "drifted", "changed", "failed"))
-        text = "%s\n%s: %s" % (policy.render_table(not_compliant), "drift report (check mode)" if check_mode else "policy applied", counts)
-        return text if failure is None else "%s\n%s" % (text, failure)
+            raise NeoInputError("%s: must be between 1 and %d (got %d)" % (self.option_name("concurrency"), MAX_CONCURRENCY, params["concurrency"]))
+        # Checked before any request too, so that a typo does not cost a whole run.
+        params["report"] = PrivateFile(params["report_path"], self.option_name("report_path")) if params["report_path"] else None
 
     def client_options(self, params):
         return {"pool_size": params["concurrency"]}
 
     def run_neo(self, client, params, check_mode, diff, warn):
         rules = params["rules"]
-        projects = client.list_projects()
-        scopes = policy.scopes_for_rules(rules, projects)
+        report = params["report"]
+        if report is not None:
+            # A run that dies half-way must not leave an earlier run's report looking like its own.
+            report.remove_stale()
+        directory = ProjectDirectory(client.list_projects())
+        scopes = policy.plan_scopes(rules, directory, self.option_name("rules"))
 
         def read_scope(scope_key):
             try:
                 return client.list_secrets(project_id=scope_key)
             except NeoApiError as err:
-                return policy.ScopeFailure(str(err))
+                return policy.ScopeFailure(str(err), attempted=err.sent)
+            except Exception as err:  # pylint: disable=broad-except
+                # Contained: one unreadable scope never aborts the run or loses the report.
+                return policy.ScopeFailure(_unexpected(err))
 
         def write(entry):
             try:
                 after = client.update_secret(entry["secret_id"], entry["after"])
             except NeoApiError as err:
-                return entry["secret_id"], {"ok": False, "error": str(err)}
+                return entry["secret_id"], {"ok": False, "error": str(err), "attempted": err.sent}
+            except Exception as err:  # pylint: disable=broad-except
+                return entry["secret_id"], {"ok": False, "error": _unexpected(err) + "; the update may have been applied"}
             return entry["secret_id"], {"ok": True, "default_available": after.get("default_available")}
 
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
             secrets_by_scope = dict(zip(scopes.keys, pool.map(read_scope, scopes.keys)))
-            plan = policy.build_plan(rules, projects, secrets_by_scope, list_compliant=params["list_compliant"])
+            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=params["list_compliant"])
             outcomes = {} if check_mode else dict(pool.map(write, plan.changes))
 
-        # Every entry costs Ansible time in each pass over the result (about 0.15 ms per entry and
-        # pass on the CI machine): compliant secrets are counted, and listed only on request.
         entries = policy.apply_results(plan, outcomes, check_mode=check_mode)
         summary = policy.summarize(entries, plan.projects_count, plan.compliant_unlisted)
-        not_compliant = [entry for entry in entries if entry["status"] != policy.STATUS_COMPLIANT]
-        report = {"summary": summary, "entries": unsafe_records(entries)}
-        changed = bool(summary["drifted"] if check_mode else summary["changed"])
-        failure = self._failure_reason(entries, summary, check_mode, params["fail_on_drift"])
-        result = dict(report, changed=changed, policy_failed=failure is not None, table=self._report_text(not_compliant, summary, check_mode, failure))
+        failure = policy.failure_reason(entries)
+        if failure is None and check_mode and params["fail_on_drift"] and summary["drifted"]:
+            failure = "%s drifted from the policy" % ("1 secret" if summary["drifted"] == 1 else "%d secrets" % summary["drifted"])
+        shown = entries if params["list_compliant"] else [entry for entry in entries if entry["status"] != policy.STATUS_COMPLIANT]
+        result = {
+            "summary": summary,
+            "entries": unsafe_records(entries),
+            "changed": bool(summary["drifted"] if check_mode else summary["changed"]),
+            "policy_failed": failure is not None,
+            "table": self._report_text(shown, summary, check_mode, failure),
+        }
         if params["publish_summary_as"]:
             # What ansible.builtin.set_stats does (AWX shows it on the job), without a second task
             # that would have to read this whole result again.
             result["ansible_stats"] = {"data": {params["publish_summary_as"]: summary}, "per_host": False, "aggregate": True}
-        if params["report_path"]:
-            result["report_path"] = write_report(params["report_path"], report)
+        if report is not None:
+            document = {"generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "mode": "check" if check_mode else "apply", "summary": summary, "entries": entries}
+            result["report_path"] = report.write(json.dumps(document, indent=2, sort_keys=True) + "\n", self.no_log_values)
         if failure is not None:
             # Deferred, the failure is left to a later task, which can show the report first.
             result.update(msg=failure, failed=not params["defer_failure"])
         return result
+
+    @staticmethod
+    def _report_text(rows, summary, check_mode, failure):
+        """The table, closed by the counts and the reason of a failure (what the role shows)."""
+        counts = " ".join("%s=%d" % (key, summary[key]) for key in SUMMARY_KEYS)
+        text = "%s\n%s: %s" % (policy.render_table(rows, summary), "drift report (check mode)" if check_mode else "policy applied", counts)
+        return text if failure is None else "%s\n%s" % (text, failure)

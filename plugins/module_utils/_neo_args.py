@@ -3,16 +3,18 @@
 """Connection options shared by every plugin of the collection.
 
 The option names and the ``NEO_*`` environment variables are a public interface: they are
-documented once in the ``projectdiscovery.neo.neo`` doc fragment and used by AWX credential
-injectors. Validation is done by ansible-core's ``ArgumentSpecValidator``, which applies an
-env ``fallback`` before a ``default``: ``api_url`` therefore comes from the task, else from
-``NEO_API_URL``, else the production URL.
+documented once in the ``projectdiscovery.neo.connection`` doc fragment and used by AWX
+credential injectors. Validation is done by ansible-core's ``ArgumentSpecValidator``, which
+applies an env ``fallback`` before a ``default``: ``api_url`` therefore comes from the task
+(or ``module_defaults``), else from ``NEO_API_URL``, else the production URL.
 """
 from __future__ import annotations
 
 from ansible.module_utils.common.parameters import env_fallback
+from ansible.module_utils.parsing.convert_bool import BOOLEANS
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import DEFAULT_API_URL, NeoClient
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoConfigError
 
 NEO_CONNECTION_ARGSPEC = dict(
     api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["NEO_API_URL"])),
@@ -20,15 +22,12 @@ NEO_CONNECTION_ARGSPEC = dict(
     api_key=dict(type="str", no_log=True),
     api_token=dict(type="str", no_log=True),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["NEO_VALIDATE_CERTS"])),
+    ca_path=dict(type="path", fallback=(env_fallback, ["NEO_CA_PATH"])),
     timeout=dict(type="int", default=30),
     retries=dict(type="int", default=5),
 )
 
 NEO_CONNECTION_MUTUALLY_EXCLUSIVE = [("api_key", "api_token")]
-NEO_CONNECTION_REQUIRED_ONE_OF = [("api_key", "api_token")]
-
-CONNECTION_OPTION_NAMES = tuple(NEO_CONNECTION_ARGSPEC)
-
 
 CREDENTIAL_ENV = (("api_key", "NEO_API_KEY"), ("api_token", "NEO_API_TOKEN"))
 
@@ -39,20 +38,31 @@ def with_credentials_from_env(args, environ):
     Late binding (as community.hashi_vault does) instead of an ``env_fallback`` per option:
     with fallbacks, an AWX credential injecting NEO_API_KEY would make a task that passes
     ``api_token`` fail as "mutually exclusive". The task's own credential wins; only when it
-    has none is the environment used, and then both variables set at once is ambiguous, which
-    the mutually-exclusive check reports.
+    has none is the environment used, and then both variables set at once is ambiguous.
     """
     if any(args.get(option) is not None for option, _variable in CREDENTIAL_ENV):
         return args
     found = {option: environ[variable] for option, variable in CREDENTIAL_ENV if environ.get(variable)}
+    if len(found) > 1:
+        raise NeoConfigError("NEO_API_KEY and NEO_API_TOKEN are both set in the environment: unset one, or give api_key or api_token in the task")
     return dict(args, **found)
+
+
+def check_environment(args, environ):
+    """Errors of ``NEO_*`` variables the task relies on, naming the variable (not the option)."""
+    value = environ.get("NEO_VALIDATE_CERTS")
+    if args.get("validate_certs") is None and value is not None and value.strip().lower() not in {str(b).lower() for b in BOOLEANS}:
+        raise NeoConfigError("NEO_VALIDATE_CERTS: %r is not a boolean (use true or false)" % value)
+    if not any(args.get(option) is not None for option, _variable in CREDENTIAL_ENV):
+        if not any(environ.get(variable) for _option, variable in CREDENTIAL_ENV):
+            raise NeoConfigError("no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN")
 
 
 def client_from_params(params, **kwargs):
     """Build the one ``NeoClient`` of a task from its validated connection parameters.
 
     ``kwargs`` pass client-only settings (``on_retry``, ``pool_size``, ``sleep`` ...).
-    Raises ``NeoConfigError`` (a ``ValueError``) with a message naming the bad option.
+    Raises ``NeoConfigError`` with a message naming the bad option.
     """
     def get(name, default):
         value = params.get(name)
@@ -63,6 +73,7 @@ def client_from_params(params, **kwargs):
         api_key=params.get("api_key"),
         api_token=params.get("api_token"),
         validate_certs=get("validate_certs", True),
+        ca_path=params.get("ca_path"),
         timeout=get("timeout", 30),
         retries=get("retries", 5),
         **kwargs

@@ -1,60 +1,71 @@
 # Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
-"""The one Neo API client of the collection: auth, retries, errors, pagination.
+"""The one Neo API client of the collection: auth, retries, errors, pagination, time bounds.
 
 Every plugin talks to the Neo API through ``NeoClient`` and nothing else, so the rules below
-hold everywhere:
+hold everywhere (docs/guarantees.md lists them with the tests that prove them):
 
-* Errors. Every failure is a ``NeoApiError`` (or ``NeoConfigError`` for bad options, raised
-  before any request). ``str(error)`` is one line meant for users, for example
+* Errors. Every failure is a ``NeoApiError`` (``NeoConfigError`` for bad options, raised
+  before any request). ``str(error)`` is one line, for example
   ``Neo API 403 forbidden (error_id 1a2b3c): not a member of this project``. Messages never
-  contain credentials, header values, request bodies (a POST body holds a secret value) or
-  large response bodies.
-* Redirects are never followed: following one would resend ``X-Api-Key`` to another host and
-  turn a PATCH into a GET. A 3xx is an error telling the user to set ``api_url`` to the final
-  URL.
+  contain credentials (the API key and token are scrubbed out of any text the API sends back),
+  header values, request bodies or invisible format characters.
+* Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
+  PATCH into a GET.
+* Time. ``timeout`` bounds each whole request: connecting, the headers and the whole body (a
+  watchdog closes the connection of a request that outlives it, so a body trickling in byte by
+  byte ends too). A body over ``MAX_BODY_BYTES`` is refused. One list is bounded by
+  ``MAX_PAGES`` pages and by ``list_timeout`` seconds.
 * Retries are bounded (``retries`` retries, so ``retries + 1`` attempts). GET and PATCH (setting
   a flag is idempotent) are retried on 429, 500, 502, 503, 504, dropped connections and
-  timeouts. POST is retried only on 429 and when the request surely never reached the server
-  (connection refused, connect timeout): a blind POST retry could create a duplicate secret,
-  so the caller must list again before trying once more. ``Retry-After`` (seconds or HTTP
-  date) is honoured, capped at ``max_retry_wait``; otherwise full-jitter exponential back-off.
+  time-outs. POST is retried only on 429 and when the request surely never reached the server:
+  a blind POST retry could create a duplicate secret. ``Retry-After`` (seconds or HTTP date) is
+  honoured, capped at ``max_retry_wait``; otherwise full-jitter exponential back-off. A proxy's
+  407 is never retried.
 * Retry budget (storm bound). One client (one task) sleeps at most ``retry_budget`` =
-  ``retries * max_retry_wait`` seconds in total for retries, over all its requests and
-  threads (150 s by default: exactly what one request may wait). Once a wait would exceed
-  the budget, no request of this client is retried any more: each further failure is
-  reported at once, with a note saying so. So a 429 storm costs a policy run at most 150 s
-  of waiting, not 150 s per request; requests are still sent, so the rest of the work is
-  done as soon as the API answers again.
-* Lists are read completely (every page) before anything is returned; a failed page fails the
-  whole list. See ``NeoClient._list`` for the response forms understood.
+  ``retries * max_retry_wait`` seconds in total for retries, over all its requests and threads.
+* Credentials rejected. After a 401 no further request is sent: every later call fails at once
+  with ``sent`` False, so callers can report their remaining work as not attempted.
+* Lists are read completely and consistently before anything is returned (see ``_list``); a
+  partial or inconsistent list is never returned.
 * Secret records never carry a ``value`` key out of the client, even if the API sent one.
 """
 from __future__ import annotations
 
 import datetime
 import email.utils
+import heapq
+import json
 import math
+import os
 import random
-import re
+import socket
 import sys
 import threading
 import time
-import traceback
 from urllib.parse import quote, urlsplit
 
 try:
     import requests
+    import urllib3
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import NewConnectionError
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError, ReadTimeoutError
 except ImportError:
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
     HAS_REQUESTS = False
+    HTTPAdapter = HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
 else:
-    REQUESTS_IMPORT_ERROR = None
     HAS_REQUESTS = True
 
-__all__ = ["NeoApiError", "NeoClient", "NeoConfigError", "DEFAULT_API_URL", "HAS_REQUESTS", "REQUESTS_IMPORT_ERROR"]
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    NeoApiError,
+    NeoConfigError,
+    one_line,
+    plural,
+)
+
+__all__ = ["NeoApiError", "NeoClient", "NeoConfigError", "DEFAULT_API_URL", "HAS_REQUESTS"]
 
 DEFAULT_API_URL = "https://neo.api.projectdiscovery.io"
 USER_AGENT = "projectdiscovery.neo-ansible/0.1.0"
@@ -68,51 +79,14 @@ RETRY_IDEMPOTENT = "idempotent"  # GET, PATCH: transient statuses and transport 
 RETRY_CREATE = "create"  # POST: only 429 and requests that never reached the server
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
 
-MAX_PAGES = 10000
-MAX_DETAIL_CHARS = 300
+MAX_PAGES = 1000
+DEFAULT_LIST_TIMEOUT = 300.0
+MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_ERROR_BODY_BYTES = 1024 * 1024
+READ_CHUNK_BYTES = 256 * 1024
+REDACTED = "********"
 
-_PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
-
-
-class NeoConfigError(ValueError):
-    """A connection option is missing or invalid; raised before any HTTP request."""
-
-
-class NeoApiError(Exception):
-    """A Neo API call failed. ``str()`` is the one-line message shown to users.
-
-    Attributes: ``status`` (HTTP status or None for transport failures), ``code`` (the stable
-    machine code of ErrorResponse: branch on it), ``error_id`` (correlation id), ``kind``,
-    ``detail`` (human text), ``method``, ``path`` and ``retries`` (retries done before giving
-    up).
-    """
-
-    def __init__(self, message, status=None, code=None, error_id=None, detail=None, method=None, path=None, retries=0, kind=None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.error_id = error_id
-        self.detail = detail
-        self.method = method
-        self.path = path
-        self.retries = retries
-        self.kind = kind
-
-    def __str__(self):
-        return self.message
-
-
-def _one_line(text, limit=MAX_DETAIL_CHARS):
-    """Collapse whitespace and truncate, so that server text can never break the one-line rule."""
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[: limit - 3].rstrip() + "..."
-    return text
-
-
-def _plural(count, word):
-    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+_PRINTABLE_ASCII = frozenset(range(0x21, 0x7f))
 
 
 def _is_int(value):
@@ -135,7 +109,7 @@ def _check_credential(option, value):
     value = value.strip()
     if not value:
         raise NeoConfigError("%s is empty" % option)
-    if not _PRINTABLE_ASCII.match(value):
+    if any(ord(character) not in _PRINTABLE_ASCII for character in value):
         raise NeoConfigError("%s contains spaces, control or non-ASCII characters; check how it is stored (value not shown)" % option)
     return value
 
@@ -177,13 +151,147 @@ class _HeaderAuth:
         return "<_HeaderAuth %s: (hidden)>" % self.name
 
 
+# ---------------------------------------------------------------------- whole-request deadline
+
+_CURRENT = threading.local()
+
+
+class _Watch:
+    """The deadline of one request: the socket it reads from is shut down when it expires."""
+
+    __slots__ = ("deadline", "expired", "_done", "_sock", "_lock")
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+        self.expired = False
+        self._done = False
+        self._sock = None
+        self._lock = threading.Lock()
+
+    def attach(self, sock):
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                _shutdown(sock)
+
+    def expire(self):
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            if self._sock is not None:
+                _shutdown(self._sock)
+
+    def finish(self):
+        with self._lock:
+            self._done = True
+            self._sock = None
+
+    def __lt__(self, other):
+        return self.deadline < other.deadline
+
+
+def _shutdown(sock):
+    # socket.socket's own shutdown, also for a TLS socket: the blocked reader then sees the end
+    # of the stream, while the TLS object it is using stays intact.
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, TypeError):
+        pass
+
+
+class _Watchdog:
+    """One thread per client that expires the watches whose deadline has passed.
+
+    A timer thread per request would cost a thread start per request; here a request costs a
+    heap push, and a finished watch is simply dropped when it reaches the top.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._condition = threading.Condition()
+        self._heap = []
+        self._thread = None
+        self._closed = False
+
+    def watch(self, seconds):
+        watch = _Watch(self._clock() + seconds)
+        with self._condition:
+            heapq.heappush(self._heap, watch)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="neo-request-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0] is watch:
+                self._condition.notify()
+        return watch
+
+    def _run(self):
+        with self._condition:
+            while not self._closed:
+                now = self._clock()
+                while self._heap and (self._heap[0]._done or self._heap[0].deadline <= now):  # pylint: disable=protected-access
+                    heapq.heappop(self._heap).expire()
+                self._condition.wait(self._heap[0].deadline - now if self._heap else None)
+
+    def close(self):
+        with self._condition:
+            self._closed = True
+            self._condition.notify()
+
+
+def _watched(connection_class):
+    """A urllib3 connection class that hands its socket to the current request's watch."""
+
+    class WatchedConnection(connection_class):  # pylint: disable=too-few-public-methods
+        def getresponse(self, *args, **kwargs):  # pylint: disable=signature-differs
+            watch = getattr(_CURRENT, "watch", None)
+            if watch is not None and self.sock is not None:
+                watch.attach(self.sock)
+            return super().getresponse(*args, **kwargs)
+
+    WatchedConnection.__name__ = "Watched" + connection_class.__name__
+    return WatchedConnection
+
+
+if HAS_REQUESTS:
+    class _WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = _watched(HTTPConnection)
+
+    class _WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = _watched(HTTPSConnection)
+
+    _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter with connection pools whose sockets the watchdog can close.
+
+    SOCKS proxies keep their own pools: behind one, only ``timeout`` per read applies.
+    """
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+class _Inconsistent(Exception):
+    """One reading of a list contradicted itself; the reason is the message."""
+
+
 class NeoClient:
     """Thread-safe client of the Neo API secrets and projects endpoints.
 
     Construction validates the options (raising ``NeoConfigError`` naming the option) and
-    never makes an HTTP request. ``sleep``, ``now`` and ``rng`` are injectable so that tests
-    never really wait; ``on_retry(message)`` is called with a one-line message before each
-    retry (plugins show it at -v). ``retry_count`` counts retries over the client's life.
+    never makes an HTTP request. ``sleep``, ``now``, ``monotonic`` and ``rng`` are injectable
+    so that tests never really wait; ``on_retry(message)`` is called with a one-line message
+    before each retry (plugins return it as a warning). ``retry_count`` counts retries over
+    the client's life.
     """
 
     def __init__(
@@ -192,16 +300,20 @@ class NeoClient:
         api_key=None,
         api_token=None,
         validate_certs=True,
+        ca_path=None,
         timeout=30,
         retries=5,
         max_retry_wait=30.0,
         pool_size=8,
         sleep=time.sleep,
         now=time.time,
+        monotonic=time.monotonic,
         rng=random.random,
         on_retry=None,
         session=None,
         page_limit=100,
+        list_timeout=DEFAULT_LIST_TIMEOUT,
+        max_pages=MAX_PAGES,
     ):
         if not HAS_REQUESTS:
             raise NeoConfigError(
@@ -209,7 +321,7 @@ class NeoClient:
                 "install it with pip install requests (see the collection's requirements.txt)" % sys.executable
             )
         if api_key is None and api_token is None:
-            raise NeoConfigError("one of api_key or api_token is required (or set NEO_API_KEY or NEO_API_TOKEN)")
+            raise NeoConfigError("no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN")
         if api_key is not None and api_token is not None:
             raise NeoConfigError("api_key and api_token are mutually exclusive: give only one")
         if api_key is not None:
@@ -218,28 +330,37 @@ class NeoClient:
                 raise NeoConfigError("api_key must start with %s (value not shown); a JWT goes in api_token" % API_KEY_PREFIX)
             self._auth = _HeaderAuth("X-Api-Key", api_key)
             self.auth_scheme = "api_key"
+            self._credential = api_key
         else:
             api_token = _check_credential("api_token", api_token)
             if api_token.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
             self._auth = _HeaderAuth("Authorization", "Bearer " + api_token)
             self.auth_scheme = "api_token"
+            self._credential = api_token
         self.api_url = _normalise_api_url(api_url)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
-            raise NeoConfigError("timeout must be a positive number of seconds")
-        if not _is_int(retries) or retries < 0:
-            raise NeoConfigError("retries must be an integer >= 0")
-        if not _is_int(page_limit) or page_limit < 1:
-            raise NeoConfigError("page_limit must be an integer >= 1")
-        if not _is_int(pool_size) or pool_size < 1:
-            raise NeoConfigError("pool_size must be an integer >= 1")
+        for name, value in (("timeout", timeout), ("list_timeout", list_timeout)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                raise NeoConfigError("%s must be a positive number of seconds" % name)
+        for name, value, minimum in (("retries", retries, 0), ("page_limit", page_limit, 1), ("pool_size", pool_size, 1),
+                                     ("max_pages", max_pages, 1)):
+            if not _is_int(value) or value < minimum:
+                raise NeoConfigError("%s must be an integer >= %d" % (name, minimum))
         self.validate_certs = bool(validate_certs)
+        if ca_path is not None:
+            if not isinstance(ca_path, str) or not os.path.exists(ca_path):
+                raise NeoConfigError("ca_path: no such file or directory: %s" % one_line(ca_path, 200))
+        self.ca_path = ca_path
+        self._verify = (ca_path or True) if self.validate_certs else False
         self.timeout = timeout
+        self.list_timeout = float(list_timeout)
+        self.max_pages = max_pages
         self.retries = retries
         self.max_retry_wait = float(max_retry_wait)
         self.page_limit = page_limit
         self._sleep = sleep
         self._now = now
+        self._monotonic = monotonic
         self._rng = rng
         self._on_retry = on_retry
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -249,9 +370,15 @@ class NeoClient:
         self.retry_budget = self.retries * self.max_retry_wait
         self.retry_waited = 0.0
         self.retry_budget_spent = False
+        # The message of the 401 that stopped this client, once the API rejected the credentials.
+        self.credentials_rejected = None
+        self._watchdog = _Watchdog()
+        if not self.validate_certs:
+            # The plugins warn once, as an Ansible warning; urllib3 would print to stderr per request.
+            urllib3.disable_warnings(InsecureRequestWarning)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+            adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self._session = session
@@ -260,18 +387,20 @@ class NeoClient:
         return "<NeoClient %s (%s)>" % (self.api_url, self.auth_scheme)
 
     def close(self):
+        self._watchdog.close()
         self._session.close()
 
     # ------------------------------------------------------------------ public API
 
     def list_projects(self):
         """Every project the caller can see (each has at least ``id``)."""
-        return self._list(PROJECTS_PATH, "projects", None, self._check_project)
+        return self._list(PROJECTS_PATH, "projects", None, self._check_project, "the project list")
 
     def list_secrets(self, project_id=None):
         """Every personal secret, or every secret of ``project_id`` (403 if not a member)."""
         params = {"project_id": project_id} if project_id else None
-        return self._list(SECRETS_PATH, "secrets", params, self._check_secret)
+        what = "the secrets of project %s" % project_id if project_id else "the personal secrets"
+        return self._list(SECRETS_PATH, "secrets", params, self._check_secret, what)
 
     def update_secret(self, secret_id, default_available):
         """PATCH ``default_available`` (the only mutable field) and return the SecretResponse.
@@ -286,11 +415,8 @@ class NeoClient:
         body = self._request("PATCH", path, json={"default_available": default_available})
         record = self._check_secret(body, "PATCH", path)
         if record["id"].lower() != secret_id.lower():
-            raise NeoApiError(
-                "Neo API answered PATCH %s with the record of another secret (%s)" % (path, _one_line(record["id"], 80)),
-                method="PATCH",
-                path=path,
-            )
+            raise self._error("Neo API answered PATCH %s with the record of another secret (%s)" % (path, one_line(record["id"], 80)),
+                              method="PATCH", path=path)
         return record
 
     def create_secret(self, name, value, default_available=None, project_id=None, created_by_agent=None):
@@ -311,41 +437,35 @@ class NeoClient:
 
     # ------------------------------------------------------------------ records
 
-    @staticmethod
-    def _check_project(item, method, path):
+    def _check_project(self, item, method, path):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise NeoApiError("Neo API answered %s %s with a project record without a string id" % (method, path), method=method, path=path)
+            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), method=method, path=path)
         return item
 
-    @staticmethod
-    def _check_secret(item, method, path):
+    def _check_secret(self, item, method, path):
         """Validate a SecretResponse and drop any ``value`` key (only masked_value may leave).
 
         Runs once per listed secret: a valid record without ``value`` is returned as it is.
         """
         if not isinstance(item, dict):
-            raise NeoApiError(
-                "Neo API answered %s %s with %s where a secret record (object) was expected" % (method, path, type(item).__name__),
-                method=method,
-                path=path,
-            )
+            raise self._error("Neo API answered %s %s with %s where a secret record (object) was expected" % (method, path, type(item).__name__),
+                              method=method, path=path)
         if not (_is_name(item.get("id")) and _is_name(item.get("name")) and isinstance(item.get("default_available"), bool)):
             missing = [key for key in ("id", "name") if not _is_name(item.get(key))]
             if not isinstance(item.get("default_available"), bool):
                 missing.append("default_available (boolean)")
-            raise NeoApiError(
-                "Neo API answered %s %s with a secret record lacking %s" % (method, path, ", ".join(missing)),
-                method=method,
-                path=path,
-            )
+            known = item.get("name") if _is_name(item.get("name")) else item.get("id") if _is_name(item.get("id")) else None
+            which = " (%s)" % one_line(known, 80) if known else ""
+            raise self._error("Neo API answered %s %s with a secret record%s lacking %s" % (method, path, which, ", ".join(missing)),
+                              method=method, path=path)
         return item if "value" not in item else {key: val for key, val in item.items() if key != "value"}
 
     # ------------------------------------------------------------------ pagination
 
-    def _list(self, path, resource_key, params, check_item):
+    def _list(self, path, resource_key, params, check_item, what):
         """Read a whole list, following whichever pagination the responses show.
 
-        Forms understood (the list endpoints are undocumented, see the API README):
+        Forms understood (the list endpoints are undocumented, see docs/neo-api/README.md):
 
         * a bare JSON array: assumed to be the complete list (it carries no way to ask for
           more), so reading stops there;
@@ -356,48 +476,85 @@ class NeoClient:
         Next page, first rule that applies: ``next_cursor`` (truthy: ask again with
         ``cursor``; falsy: done); ``has_more`` (true: ask again with ``offset`` = items read so
         far); ``total`` (fewer items read than ``total``: ask again with ``offset``); else
-        done, unless ``count`` says there are more items than were returned, which is an
-        error because nothing shows how to fetch the rest. Every request sends ``limit``.
+        done. Every request sends ``limit``.
 
-        Guards against a server that ignores ``offset``/``cursor``: an empty page while more
-        is signalled, an id seen twice, or more than MAX_PAGES pages is an error. Any error
-        fails the whole list: a partial list is never returned.
+        A reading that contradicts itself is inconsistent: ``total`` (or ``count``) changing
+        between pages, a final number of distinct items other than ``total``/``count``, an
+        empty page while more is signalled, a cursor seen before, an id seen twice. The list
+        is then read once more from the start; a second inconsistent reading fails the list,
+        saying what was inconsistent. ``max_pages`` and ``list_timeout`` bound both readings
+        together. A partial list is never returned.
         """
+        deadline = self._monotonic() + self.list_timeout
+        pages = [0]
+        problems = []
+        for _reading in range(2):
+            try:
+                return self._read_list(path, resource_key, params, check_item, what, deadline, pages)
+            except _Inconsistent as problem:
+                problems.append(str(problem))
+        if problems[0] == problems[1]:
+            reason = problems[0]
+        else:
+            reason = "%s; then %s" % (problems[0], problems[1])
+        raise self._list_error(path, "%s could not be read consistently (read twice from the start): %s; the list is not used" % (what, reason))
+
+    def _read_list(self, path, resource_key, params, check_item, what, deadline, pages):
         base = dict(params or {})
         request_params = dict(base, limit=self.page_limit)
         items = []
         seen = set()
+        cursors = set()
+        announced = None  # (key, value) of the first page's total or count
         page = 0
         while True:
             page += 1
-            if page > MAX_PAGES:
-                raise self._list_error(path, "GET %s returned more than %d pages; giving up" % (path, MAX_PAGES))
+            pages[0] += 1
+            if pages[0] > self.max_pages:
+                raise self._list_error(path, "%s: more than %d pages (%d items so far); giving up, the list is not used"
+                                       % (what, self.max_pages, len(items)))
+            if self._monotonic() > deadline:
+                raise self._list_error(path, "%s: not complete after %g s (%s, %d items); giving up, the list is not used"
+                                       % (what, self.list_timeout, plural(pages[0] - 1, "page"), len(items)))
             body = self._request("GET", path, params=request_params)
             if isinstance(body, list):
                 if page > 1:
-                    raise self._list_error(path, "GET %s page %d is a bare JSON array while page 1 was an object" % (path, page))
+                    raise _Inconsistent("page %d is a bare JSON array while page 1 was an object" % page)
                 page_items, body = body, {}
             elif isinstance(body, dict):
-                page_items = self._page_items(body, path, resource_key)
+                page_items = self._page_items(body, path, resource_key, what)
             else:
-                raise self._list_error(path, "unrecognised list response from GET %s: a JSON %s" % (path, type(body).__name__))
+                raise self._list_error(path, "%s: unrecognised list response from GET %s: a JSON %s" % (what, path, type(body).__name__))
 
             for item in page_items:
                 record = check_item(item, "GET", path)
                 if record["id"] in seen:
-                    why = "the server appears to ignore offset/cursor" if page > 1 else "duplicate id in one response"
-                    raise self._list_error(path, "GET %s returned id %s twice (page %d): %s" % (path, _one_line(record["id"], 80), page, why))
+                    where = "in one page" if page == 1 else "again on page %d" % page
+                    raise _Inconsistent("id %s listed %s" % (one_line(record["id"], 80), where))
                 seen.add(record["id"])
                 items.append(record)
 
-            next_params = self._next_page(body, path, base, len(items))
+            count = self._announced_count(body, path, what)
+            if count is not None:
+                if announced is None:
+                    announced = count
+                elif count != announced:
+                    raise _Inconsistent("%s changed from %d to %d between page 1 and page %d" % (count[0], announced[1], count[1], page))
+            next_params = self._next_page(body, path, base, len(items), what)
             if next_params is None:
+                if announced is not None and announced[1] != len(items):
+                    raise _Inconsistent("%d distinct items read but %s says %d" % (len(items), announced[0], announced[1]))
                 return items
             if not page_items:
-                raise self._list_error(path, "GET %s page %d is empty although the response signals more items" % (path, page))
+                raise _Inconsistent("page %d is empty although the response signals more items" % page)
+            cursor = next_params.get("cursor")
+            if cursor is not None:
+                if cursor in cursors:
+                    raise _Inconsistent("next_cursor %s was already given" % one_line(cursor, 40))
+                cursors.add(cursor)
             request_params = next_params
 
-    def _page_items(self, body, path, resource_key):
+    def _page_items(self, body, path, resource_key, what):
         present = [key for key in (resource_key, "data", "items") if key in body]
         if len(present) == 1:
             value = body[present[0]]
@@ -405,40 +562,40 @@ class NeoClient:
                 return []
             if isinstance(value, list):
                 return value
-        raise self._list_error(path, "unrecognised list response from GET %s: keys %s" % (path, sorted(body)))
+        raise self._list_error(path, "%s: unrecognised list response from GET %s: keys %s" % (what, path, one_line(sorted(body), 200)))
 
-    def _next_page(self, body, path, base, collected):
+    def _announced_count(self, body, path, what):
+        """``("total", n)`` or ``("count", n)``: the size of the whole list the page claims, or None."""
+        for key in ("total", "count"):
+            if key in body:
+                if not _is_int(body[key]) or body[key] < 0:
+                    raise self._list_error(path, "%s: GET %s: %s is not a non-negative integer" % (what, path, key))
+                return key, body[key]
+        return None
+
+    def _next_page(self, body, path, base, collected, what):
         """Return the params of the next request, or None when the list is complete."""
         if "next_cursor" in body:
             cursor = body["next_cursor"]
             if not cursor:
                 return None
             if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
-                raise self._list_error(path, "GET %s: next_cursor is a %s, expected a string" % (path, type(cursor).__name__))
+                raise self._list_error(path, "%s: GET %s: next_cursor is a %s, expected a string" % (what, path, type(cursor).__name__))
             return dict(base, limit=self.page_limit, cursor=cursor)
         if "has_more" in body:
             if not isinstance(body["has_more"], bool):
-                raise self._list_error(path, "GET %s: has_more is not a boolean" % path)
+                raise self._list_error(path, "%s: GET %s: has_more is not a boolean" % (what, path))
             return dict(base, limit=self.page_limit, offset=collected) if body["has_more"] else None
         if "total" in body:
-            if not _is_int(body["total"]):
-                raise self._list_error(path, "GET %s: total is not an integer" % path)
             return dict(base, limit=self.page_limit, offset=collected) if collected < body["total"] else None
-        if "count" in body and _is_int(body["count"]) and body["count"] > collected:
-            raise self._list_error(
-                path,
-                "GET %s says there are %d items but returned %d and shows no way to fetch the rest "
-                "(no next_cursor, has_more or total)" % (path, body["count"], collected),
-            )
         return None
 
-    @staticmethod
-    def _list_error(path, detail):
-        return NeoApiError("Neo API: " + detail, detail=detail, method="GET", path=path)
+    def _list_error(self, path, detail):
+        return self._error("Neo API: " + detail, detail=detail, method="GET", path=path)
 
     # ------------------------------------------------------------------ HTTP
 
-    def _request(self, method, path, params=None, json=None, retry_policy=RETRY_IDEMPOTENT):
+    def _request(self, method, path, params=None, json=None, retry_policy=RETRY_IDEMPOTENT):  # pylint: disable=redefined-outer-name
         """Send one API call with bounded retries; return the parsed JSON body of the 2xx.
 
         ``retry_policy`` is RETRY_IDEMPOTENT (GET, PATCH) or RETRY_CREATE (POST, see module
@@ -448,20 +605,22 @@ class NeoClient:
         attempt = 0
         while True:
             attempt += 1
+            if self.credentials_rejected is not None:
+                raise self._error("not attempted: %s" % self.credentials_rejected, status=401, method=method, path=path, sent=False)
+            watch = self._watchdog.watch(self.timeout)
+            _CURRENT.watch = watch
             try:
                 response = self._session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers=self._headers,
-                    auth=self._auth,
-                    timeout=(self.timeout, self.timeout),
-                    allow_redirects=False,
-                    verify=self.validate_certs,
+                    method, url, params=params, json=json, headers=self._headers, auth=self._auth,
+                    timeout=(self.timeout, self.timeout), allow_redirects=False, verify=self._verify, stream=True,
                 )
+                status = response.status_code
+                if 200 <= status < 300:
+                    content = self._read_body(response, method, path, MAX_BODY_BYTES)
+                else:
+                    content = self._read_body(response, method, path, MAX_ERROR_BODY_BYTES, truncate=True)
             except requests.exceptions.RequestException as exc:
-                description, transient, never_sent = self._describe_failure(exc)
+                description, transient, never_sent = self._describe_failure(exc, watch.expired)
                 retryable = never_sent or (transient and retry_policy == RETRY_IDEMPOTENT)
                 wait = self._reserve_retry(attempt, None) if retryable else None
                 if wait is not None:
@@ -469,20 +628,56 @@ class NeoClient:
                     continue
                 error = self._transport_error(method, path, exc, description, attempt, transient and retry_policy == RETRY_CREATE)
                 raise self._with_budget_note(error, retryable and attempt <= self.retries)
+            finally:
+                watch.finish()
+                _CURRENT.watch = None
 
-            status = response.status_code
             if 200 <= status < 300:
-                return self._parse_json(response, method, path)
+                return self._parse_json(content, status, method, path)
             if 300 <= status < 400:
                 raise self._redirect_error(response, method, path)
+            if status == 407:
+                raise self._error("Neo API %s %s: proxy authentication failed (407 from the HTTP proxy between this host and the API); "
+                                  "check the proxy credentials in HTTPS_PROXY / HTTP_PROXY" % (method, path),
+                                  status=407, detail="proxy authentication failed", method=method, path=path)
             retryable = status == 429 or (status in RETRYABLE_STATUSES and retry_policy == RETRY_IDEMPOTENT)
             wait = self._reserve_retry(attempt, response.headers.get("Retry-After")) if retryable else None
             if wait is not None:
-                response.close()
                 self._wait_before_retry(method, path, attempt, "answered %d" % status, wait)
                 continue
-            error = self._error_from_response(response, method, path, attempt)
+            error = self._error_from_response(response, content, method, path, attempt)
+            if status == 401:
+                with self._lock:
+                    if self.credentials_rejected is None:
+                        self.credentials_rejected = "the API rejected the credentials earlier in this run (%s)" % error.message
             raise self._with_budget_note(error, retryable and attempt <= self.retries)
+
+    def _read_body(self, response, method, path, limit, truncate=False):
+        """The body, at most ``limit`` bytes; closes the response.
+
+        A larger body is an error, or with ``truncate`` (an error answer, of which only a short
+        message is used) cut at ``limit``.
+        """
+        try:
+            length = response.headers.get("Content-Length")
+            if not truncate and length is not None and length.strip().isdigit() and int(length) > limit:
+                raise self._too_large(response, method, path, limit)
+            chunks = []
+            size = 0
+            for chunk in response.iter_content(READ_CHUNK_BYTES):
+                size += len(chunk)
+                if size > limit:
+                    if truncate:
+                        break
+                    raise self._too_large(response, method, path, limit)
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            response.close()
+
+    def _too_large(self, response, method, path, limit):
+        return self._error("Neo API answered %s %s (status %d) with a body over %d MiB; refused" % (method, path, response.status_code, limit // (1024 * 1024)),
+                           status=response.status_code, detail="response body too large", method=method, path=path)
 
     def _reserve_retry(self, attempt, retry_after):
         """Seconds to wait before retry ``attempt``, taken from the budget; None: do not retry.
@@ -538,16 +733,22 @@ class NeoClient:
                 return min(max(seconds, 0.0), self.max_retry_wait)
         return self._rng() * min(self.max_retry_wait, 0.5 * 2 ** (attempt - 1))
 
-    def _describe_failure(self, exc):
+    def _describe_failure(self, exc, deadline_passed):
         """Classify a requests exception: (description, transient, surely_never_sent)."""
         exceptions = requests.exceptions
+        if deadline_passed:
+            return "timed out after %s s" % self.timeout, True, False
         if isinstance(exc, exceptions.ConnectTimeout):
             return "could not connect within %s s" % self.timeout, True, True
+        if isinstance(exc, exceptions.ProxyError):
+            if "407" in str(exc):
+                return "proxy authentication failed (407 from the HTTP proxy); check the proxy credentials in HTTPS_PROXY / HTTP_PROXY", False, False
+            return "could not connect through the proxy", True, True
         if isinstance(exc, exceptions.SSLError):
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-                return "TLS certificate verification failed (validate_certs)", False, False
+                return "TLS certificate verification failed (validate_certs, ca_path)", False, False
             return "TLS handshake failed", False, False
-        if isinstance(exc, exceptions.ReadTimeout):
+        if isinstance(exc, exceptions.ReadTimeout) or _caused_by_read_timeout(exc):
             return "timed out after %s s" % self.timeout, True, False
         if isinstance(exc, exceptions.ConnectionError):
             reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -556,33 +757,44 @@ class NeoClient:
             return "connection dropped", True, False
         if isinstance(exc, exceptions.ChunkedEncodingError):
             return "connection dropped while reading the response", True, False
+        if isinstance(exc, exceptions.ContentDecodingError):
+            return "the response body could not be decoded", False, False
         return "request error", False, False
 
     # ------------------------------------------------------------------ errors
 
+    def _error(self, message, **fields):
+        """A NeoApiError whose texts have the credential scrubbed out (the API may echo it)."""
+        for key in ("detail", "code", "error_id", "kind"):
+            if isinstance(fields.get(key), str):
+                fields[key] = self._scrub(fields[key])
+        return NeoApiError(self._scrub(message), **fields)
+
+    def _scrub(self, text):
+        return text.replace(self._credential, REDACTED) if self._credential in text else text
+
     def _transport_error(self, method, path, exc, description, attempts, maybe_sent_post):
+        timed_out = description.startswith("timed out")
         attempts_text = ""
         if attempts > 1:
-            timed_out = isinstance(exc, requests.exceptions.Timeout)
             attempts_text = (" on each of %d attempts" if timed_out else " after %d attempts") % attempts
-        message = "Neo API request failed: %s %s: %s%s (%s)" % (method, path, description, attempts_text, type(exc).__name__)
+        # A time-out is one whatever layer noticed it (socket read, connect, or the request deadline).
+        cause = "" if timed_out else " (%s)" % type(exc).__name__
+        message = "Neo API request failed: %s %s: %s%s%s" % (method, path, description, attempts_text, cause)
         if maybe_sent_post:
             message += "; not retried because the request may have reached the server: list before trying again"
-        return NeoApiError(message, detail=description, method=method, path=path, retries=attempts - 1)
+        return self._error(message, detail=description, method=method, path=path, retries=attempts - 1)
 
-    @staticmethod
-    def _redirect_error(response, method, path):
-        location = _one_line(response.headers.get("Location") or "(no Location header)", 200)
-        response.close()
+    def _redirect_error(self, response, method, path):
+        location = one_line(response.headers.get("Location") or "(no Location header)", 200)
         message = (
             "Neo API %s %s answered %d: the API redirected to %s; redirects are not followed "
             "(that would resend the credentials and turn writes into GETs): set api_url to the final URL"
             % (method, path, response.status_code, location)
         )
-        return NeoApiError(message, status=response.status_code, detail="redirected to %s" % location, method=method, path=path)
+        return self._error(message, status=response.status_code, detail="redirected to %s" % location, method=method, path=path)
 
-    @staticmethod
-    def _error_from_response(response, method, path, attempts):
+    def _error_from_response(self, response, content, method, path, attempts):
         """Build the NeoApiError of a non-2xx response from its ErrorResponse body, if any.
 
         ``message`` is preferred to ``error`` as the detail; a body that is not an
@@ -590,10 +802,7 @@ class NeoClient:
         """
         status = response.status_code
         code = error_id = kind = detail = None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = _loads(content)
         if isinstance(body, dict):
             code = body.get("code") if isinstance(body.get("code"), str) else None
             kind = body.get("kind") if isinstance(body.get("kind"), str) else None
@@ -604,29 +813,39 @@ class NeoClient:
                     break
         if not detail:
             detail = response.reason or "HTTP error"
-        detail = _one_line(detail)
+        detail = one_line(self._scrub(detail))
         message = "Neo API %d" % status
         if code:
-            message += " " + _one_line(code, 80)
+            message += " " + one_line(code, 80)
         if error_id:
-            message += " (error_id %s)" % _one_line(error_id, 80)
+            message += " (error_id %s)" % one_line(error_id, 80)
         message += ": " + detail
         if attempts > 1:
-            message += " (gave up after %s)" % _plural(attempts, "attempt")
-        return NeoApiError(message, status=status, code=code, error_id=error_id, detail=detail, method=method, path=path, retries=attempts - 1, kind=kind)
+            message += " (gave up after %s)" % plural(attempts, "attempt")
+        return self._error(message, status=status, code=code, error_id=error_id, detail=detail, method=method, path=path,
+                           retries=attempts - 1, kind=kind)
 
-    @staticmethod
-    def _parse_json(response, method, path):
-        if not response.content or not response.content.strip():
-            raise NeoApiError("Neo API answered %s %s with an empty body (status %d)" % (method, path, response.status_code),
-                              status=response.status_code, method=method, path=path)
-        try:
-            return response.json()
-        except ValueError:
-            raise NeoApiError(
-                "Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, response.status_code),
-                status=response.status_code,
-                detail="invalid JSON",
-                method=method,
-                path=path,
-            ) from None
+    def _parse_json(self, content, status, method, path):
+        if not content.strip():
+            raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, method=method, path=path)
+        body = _loads(content, _INVALID)
+        if body is _INVALID:
+            raise self._error("Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, status),
+                              status=status, detail="invalid JSON", method=method, path=path)
+        return body
+
+
+_INVALID = object()
+
+
+def _loads(content, invalid=None):
+    """Parsed JSON, or ``invalid`` for anything that is not (bad UTF-8, syntax, nesting too deep)."""
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError, UnicodeDecodeError, TypeError):
+        return invalid
+
+
+def _caused_by_read_timeout(exc):
+    """requests wraps a read time-out in the body as a ConnectionError around urllib3's ReadTimeoutError."""
+    return any(isinstance(arg, ReadTimeoutError) for arg in exc.args)

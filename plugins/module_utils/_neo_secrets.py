@@ -9,9 +9,14 @@ shared by the ``neo_secret`` action plugin and anything else that manages one se
 from __future__ import annotations
 
 import re
-import uuid
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    NeoAmbiguousError,
+    NeoApiError,
+    NeoInputError,
+    NeoStateError,
+)
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, scope_label
 
 SECRET_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SECRET_NAME_MAX_LENGTH = 128
@@ -21,38 +26,14 @@ SECRET_VALUE_MAX_LENGTH = 10000
 SECRET_RECORD_FIELDS = ("id", "name", "project_id", "default_available", "masked_value", "created_at", "updated_at", "created_by_agent")
 # What a diff shows: enough to identify the secret, and the flag.
 SECRET_DIFF_FIELDS = ("id", "name", "project_id", "default_available")
-
-
-class SecretInputError(ValueError):
-    """Bad task input, detected before any request is sent."""
-
-
-class SecretNotFound(LookupError):
-    """The secret is not in the scope(s) searched."""
-
-
-class SecretStateError(RuntimeError):
-    """The API answered a write with a state other than the one asked for."""
-
-
-def is_uuid(text):
-    try:
-        uuid.UUID(str(text))
-    except ValueError:
-        return False
-    return True
-
-
-def check_uuid(option, text):
-    if text is not None and not is_uuid(text):
-        raise SecretInputError("%s: %r is not a UUID" % (option, text))
+_SCALARS = (str, bool, int, float, type(None))
 
 
 def check_secret_name(option, name):
     if name is None:
         return
     if not 1 <= len(name) <= SECRET_NAME_MAX_LENGTH or not SECRET_NAME_PATTERN.match(name):
-        raise SecretInputError(
+        raise NeoInputError(
             "%s: %r is not a valid secret name (1 to %d characters: an upper-case letter, then upper-case letters, digits or underscores)"
             % (option, name, SECRET_NAME_MAX_LENGTH))
 
@@ -60,41 +41,55 @@ def check_secret_name(option, name):
 def check_secret_value(option, value):
     """Check a value's length; the message never repeats the value."""
     if value is not None and not 1 <= len(value) <= SECRET_VALUE_MAX_LENGTH:
-        raise SecretInputError("%s: must be 1 to %d characters long (got %d)" % (option, SECRET_VALUE_MAX_LENGTH, len(value)))
+        raise NeoInputError("%s: must be 1 to %d characters long (got %d)" % (option, SECRET_VALUE_MAX_LENGTH, len(value)))
 
 
 def public_record(record):
-    """The allow-listed fields of an API secret record: what a result may show."""
-    return {field: record.get(field) for field in SECRET_RECORD_FIELDS if field in record or field == "project_id"}
+    """The allow-listed fields of an API secret record: what a result may show.
+
+    A field that is not a scalar (a hostile API could nest anything there) is left out.
+    """
+    return {field: record.get(field) for field in SECRET_RECORD_FIELDS
+            if (field in record or field == "project_id") and isinstance(record.get(field), _SCALARS)}
 
 
 def diff_view(record):
     return {field: record.get(field) for field in SECRET_DIFF_FIELDS}
 
 
-def scope_label(project_id, project_name=None):
-    if project_id is None:
-        return "the personal scope"
-    if project_name:
-        return "project %s (%s)" % (project_id, project_name)
-    return "project %s" % project_id
-
-
 def _pick(records, secret_id, name, where):
     """The record in one scope's list that has ``secret_id`` (or ``name``); None when absent."""
     if secret_id is not None:
-        record = next((r for r in records if r.get("id") == secret_id), None)
+        record = next((r for r in records if canonical_id(r.get("id")) == secret_id), None)
+        if record is None and name is not None:
+            # Never let a stale id hide the secret the name designates (and create a second one).
+            same_name = [r["id"] for r in records if r.get("name") == name]
+            if same_name:
+                raise NeoInputError("id and name name different secrets: no secret has id %s in %s, but %s is id %s"
+                                    % (secret_id, where, name, ", ".join(same_name)))
         if record is not None and name is not None and record.get("name") != name:
-            raise SecretInputError("id and name name different secrets: id %s is %s in %s, not %s" % (secret_id, record.get("name"), where, name))
+            raise NeoInputError("id and name name different secrets: id %s is %s in %s, not %s" % (secret_id, record.get("name"), where, name))
         return record
     matches = [r for r in records if r.get("name") == name]
     if len(matches) > 1:
-        raise SecretNotFound("%d secrets are named %s in %s (ids %s); give id instead" % (len(matches), name, where, ", ".join(r["id"] for r in matches)))
+        raise NeoAmbiguousError("%d secrets are named %s in %s (ids %s); give id instead" % (len(matches), name, where, ", ".join(r["id"] for r in matches)))
     return matches[0] if matches else None
 
 
+def read_scope(client, project_id, project_name=None):
+    """The secrets of one scope; an API error names the project (id and name) it concerns."""
+    try:
+        return client.list_secrets(project_id=project_id)
+    except NeoApiError as err:
+        if project_id is not None:
+            label = scope_label(project_id, project_name)
+            bare = "project %s" % project_id
+            err.message = err.message.replace(bare, label, 1) if bare in err.message else "%s: %s" % (label, err.message)
+        raise
+
+
 def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
-    """Return ``(record, scope_project_id)`` for the secret, reading whole scope lists.
+    """Return ``(record, searched)`` for the secret, reading whole scope lists.
 
     No single-secret GET is documented, so the state comes from the list of its scope. By id
     without a scope, the personal list is searched first, then each visible project's list;
@@ -103,19 +98,20 @@ def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
     """
     if project_id is not None or secret_id is None:
         where = scope_label(project_id)
-        record = _pick(client.list_secrets(project_id=project_id), secret_id, name, where)
+        record = _pick(read_scope(client, project_id), secret_id, name, where)
         return record, [where]
 
     searched = [scope_label(None)]
     record = _pick(client.list_secrets(), secret_id, name, searched[0])
     if record is not None:
         return record, searched
-    for project in client.list_projects():
-        where = scope_label(project["id"], project.get("name"))
+    directory = ProjectDirectory(client.list_projects())
+    for project_id in directory.ids:
+        where = directory.label(project_id)
         try:
-            records = client.list_secrets(project_id=project["id"])
+            records = client.list_secrets(project_id=project_id)
         except NeoApiError as err:
-            if err.status != 403:
+            if err.status not in (403, 404) or not err.sent:
                 raise
             if warn is not None:
                 warn("skipped %s: the caller may not read its secrets (%s)" % (where, err))
@@ -163,8 +159,8 @@ def create_secret(client, name, value, default_available, project_id):
                 raise
             record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
     if record.get("name") != name:
-        raise SecretStateError("the API stored the new secret as %s, not %s (id %s): another secret of that name appeared in %s meanwhile"
-                               % (record.get("name"), name, record.get("id"), where))
+        raise NeoStateError("the API stored the new secret as %s, not %s (id %s): another secret of that name appeared in %s meanwhile"
+                            % (record.get("name"), name, record.get("id"), where))
     return record
 
 
@@ -181,7 +177,7 @@ def set_default_available(client, record, desired, check_mode):
         return True, dict(record, default_available=desired)
     after = client.update_secret(record["id"], desired)
     if after.get("default_available") is not desired:
-        raise SecretStateError(
+        raise NeoStateError(
             "the API answered the PATCH of secret %s with default_available=%s, not %s"
             % (record["id"], after.get("default_available"), desired))
     return True, after

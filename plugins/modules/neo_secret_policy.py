@@ -110,7 +110,7 @@ EXAMPLES = r"""
           - match: ["PROD_*", "AWS_*"]
             default_available: false
           - match: ["GITHUB_TOKEN"]
-            projects: ["Staging"]
+            projects: ["aaaaaaaa-0000-4000-8000-000000000002"]  # Staging, by id: a name must match one project
             personal: true
             default_available: true
         report_path: /tmp/neo-secret-policy.json
@@ -120,10 +120,10 @@ EXAMPLES = r"""
       ansible.builtin.debug:
         var: policy.summary
 
-- name: Audit gate (run with --check) - fail when a production credential is available by default
+- name: Audit gate (run with --check) - fail when a cloud credential is available by default
   projectdiscovery.neo.neo_secret_policy:
     rules:
-      - match: ["PROD_*"]
+      - match: ["AWS_*"]
         default_available: false
     fail_on_drift: true
 """

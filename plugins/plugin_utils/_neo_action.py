@@ -14,32 +14,29 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.unsafe_proxy import AnsibleUnsafeText
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import (
     NEO_CONNECTION_ARGSPEC,
     NEO_CONNECTION_MUTUALLY_EXCLUSIVE,
-    NEO_CONNECTION_REQUIRED_ONE_OF,
+    check_environment,
     client_from_params,
     with_credentials_from_env,
 )
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError, NeoConfigError
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import PolicyError
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import SecretInputError, SecretNotFound, SecretStateError
-
-# Failures whose message is written for the user; anything else is reported with its type.
-EXPECTED_ERRORS = (NeoApiError, NeoConfigError, PolicyError, SecretInputError, SecretNotFound, SecretStateError)
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoError
 
 
 def redact(result, no_log_values):
     """The result without any value of a ``no_log`` option, as ``AnsibleModule`` guarantees.
 
-    ``remove_values`` walks every string of the result, which costs a noticeable part of a second
-    on a policy report of thousands of entries; one JSON serialisation shows first whether any
+    ``remove_values`` walks every string of the result, which is slow on a policy result of
+    thousands of entries (docs/performance.md); one JSON serialisation shows first whether any
     such value occurs at all (as JSON escapes it), and only then is the walk needed.
     """
     needles = [json.dumps(value, ensure_ascii=False)[1:-1] for value in no_log_values if value]
@@ -59,12 +56,11 @@ def unsafe_records(records):
     """Flat records (dicts of scalars) with every string marked unsafe, one object per distinct string.
 
     ansible-core marks each string of a result unsafe (never templated) anyway, but one object per
-    occurrence, which it then wraps, pickles to the main process and copies one by one. At
-    thousands of records that costs ansible-core 2.16 about 50 ms per 1,000 policy entries; with
-    the strings marked here and shared (the same key, project or status text repeats in every
-    record), most of that work is skipped. From ansible-core 2.19 on, ``AnsibleUnsafeText``
-    returns the plain string and results are not processed that way: the records are returned as
-    they are.
+    occurrence, which it then wraps, pickles to the main process and copies one by one; with the
+    strings marked here and shared (the same key, project or status text repeats in every
+    record), most of that work is skipped (docs/performance.md has the figures). From
+    ansible-core 2.19 on, ``AnsibleUnsafeText`` returns the plain string and results are not
+    processed that way: the records are returned as they are.
     """
     if not _UNSAFE_TEXT_IS_A_TYPE:
         return records
@@ -90,6 +86,20 @@ def _containers_for_strings(spec, args):
             if option.get("type", "str") == "str" and isinstance(args.get(name), (list, dict))]
 
 
+def _validation_message(action, errors):
+    """One message for the validation errors, with ansible-core's own wording for unknown options.
+
+    An unknown option reads as a module would report it (``Unsupported parameters for
+    (projectdiscovery.neo.neo_secret) module: project. Supported parameters include: ...``);
+    other errors are prefixed with the action's name once.
+    """
+    unsupported = ["Unsupported parameters for (%s) module: %s" % (action, error.error_message) for error in errors if isinstance(error, UnsupportedError)]
+    others = [error if isinstance(error, str) else error.error_message for error in errors if not isinstance(error, UnsupportedError)]
+    if others:
+        unsupported.append("%s: %s" % (action, "; ".join(others)))
+    return "; ".join(unsupported)
+
+
 class NeoActionBase(ActionBase):
     """Validate arguments, build one client, run ``run_neo`` and redact the result."""
 
@@ -104,47 +114,79 @@ class NeoActionBase(ActionBase):
     required_together: tuple = ()
     required_if: tuple = ()
     required_by: dict = {}
+    #: Role -> {option: role variable}: messages name what the user wrote when a role runs the module.
+    role_variables: dict = {}
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        spec = dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec)
-        validation = ArgumentSpecValidator(
-            spec,
-            mutually_exclusive=list(NEO_CONNECTION_MUTUALLY_EXCLUSIVE) + list(self.mutually_exclusive),
-            required_one_of=list(NEO_CONNECTION_REQUIRED_ONE_OF) + list(self.required_one_of),
-            required_together=list(self.required_together),
-            required_if=list(self.required_if),
-            required_by=dict(self.required_by),
-        ).validate(with_credentials_from_env(dict(self._task.args), os.environ))
-        no_log_values = set(validation._no_log_values)
-        errors = _containers_for_strings(spec, self._task.args) + validation.error_messages
-        if errors:
-            result.update(failed=True, msg="%s: %s" % (self._task.action, "; ".join(errors)))
-            return redact(result, no_log_values)
+        self.no_log_values = set()
+        try:
+            params = self._validated_parameters()
+        except NeoError as err:
+            result.update(failed=True, msg=str(err))
+            return redact(result, self.no_log_values)
 
         warnings = []
         client = None
         try:
-            params = validation.validated_parameters
             self.check_input(params)
             client = client_from_params(params, on_retry=warnings.append, **self.client_options(params))
+            if not client.validate_certs and client.api_url.startswith("https:"):
+                warnings.append("validate_certs is false: the TLS certificate of %s is not verified" % client.api_url)
             result.update(self.run_neo(client, params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff), warn=warnings.append))
-        except EXPECTED_ERRORS as err:
+        except NeoError as err:
             result.update(failed=True, msg=str(err))
         except Exception as err:  # pylint: disable=broad-except
-            # A traceback helps nobody in a job log; the type and text locate the problem.
-            result.update(failed=True, msg="%s: unexpected %s: %s" % (self._task.action, type(err).__name__, err))
+            # A bug, not a condition the messages foresee: one line, and the traceback at -vvv.
+            result.update(failed=True, msg="%s: unexpected %s: %s" % (self.action_name, type(err).__name__, err), exception=traceback.format_exc())
         finally:
             if client is not None:
                 result["api_retries"] = client.retry_count
                 client.close()
         if warnings:
             result["warnings"] = warnings
-        return redact(result, no_log_values)
+        return redact(result, self.no_log_values)
+
+    def _validated_parameters(self):
+        """The task's parameters validated by ansible-core's validator; NeoError listing every problem."""
+        spec = dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec)
+        args = dict(self._task.args)
+        try:
+            check_environment(args, os.environ)
+            args_with_credentials = with_credentials_from_env(args, os.environ)
+        except NeoError as err:
+            raise NeoError("%s: %s" % (self.action_name, err)) from None
+        validation = ArgumentSpecValidator(
+            spec,
+            mutually_exclusive=list(NEO_CONNECTION_MUTUALLY_EXCLUSIVE) + list(self.mutually_exclusive),
+            required_one_of=list(self.required_one_of),
+            required_together=list(self.required_together),
+            required_if=list(self.required_if),
+            required_by=dict(self.required_by),
+        ).validate(args_with_credentials)
+        self.no_log_values = set(validation._no_log_values)
+        errors = _containers_for_strings(spec, args) + list(validation.errors)
+        if errors:
+            raise NeoError(_validation_message(self.action_name, errors))
+        return validation.validated_parameters
+
+    @property
+    def action_name(self):
+        """The module's fully qualified name, as ansible-core names a module in its messages."""
+        return getattr(self._task, "resolved_action", None) or self._task.action
+
+    def option_name(self, option):
+        """How the user wrote ``option``: the role variable when the task runs in a role that maps it."""
+        role = getattr(self._task, "_role", None)
+        if role is not None:
+            names = self.role_variables.get(role.get_name())
+            if names and option in names:
+                return names[option]
+        return option
 
     def check_input(self, params):
-        """Raise ``SecretInputError`` for input the argument spec cannot express (before any request)."""
+        """Raise ``NeoInputError`` for input the argument spec cannot express (before any request)."""
 
     def client_options(self, params):
         """Extra keyword arguments for the client (e.g. its connection pool size)."""

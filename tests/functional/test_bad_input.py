@@ -10,6 +10,7 @@ projects, ``id`` and ``name`` naming different secrets): those fail before any s
 or written, and the test says exactly which requests were made.
 """
 import pytest
+import yaml
 
 from tests.conftest import ALICE_KEY, ALICE_TOKEN, CANARY, PROJECT_PRODUCTION, SECRET_PROD_AWS
 
@@ -29,12 +30,13 @@ CONNECTION_CASES = [
     ("api_url with credentials", {"api_url": "https://user:pw@neo.example.test"}, "api_url must not contain credentials"),
     ("api_url with query", {"api_url": "https://neo.example.test/?x=1"}, "api_url must not contain a query"),
     ("api_key empty", {"api_key": ""}, "api_key is empty"),
+    ("ca_path missing", {"ca_path": "/nonexistent-neo-dir/ca.pem"}, "ca_path: no such file or directory: /nonexistent-neo-dir/ca.pem"),
     ("api_key without prefix", {"api_key": "not-a-neo-key"}, "api_key must start with neo_sk_"),
     ("api_key with a space", {"api_key": "neo_sk_has space"}, "api_key contains spaces"),
     ("api_key wrong type", {"api_key": ["neo_sk_in_a_list"]}, "argument 'api_key' must be a string, got a list"),
     ("api_token empty", {"api_key": OMIT, "api_token": ""}, "api_token is empty"),
     ("api_token holding an api key", {"api_key": OMIT, "api_token": "neo_sk_" + "t" * 32}, "api_token holds a Neo API key"),
-    ("no credentials", {"api_key": OMIT}, "one of the following is required: api_key, api_token"),
+    ("no credentials", {"api_key": OMIT}, "no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN"),
     ("both credentials", {"api_token": "eyJhbGciOiJIUzI1NiJ9.fake.signature"}, "parameters are mutually exclusive: api_key|api_token"),
     ("validate_certs not a bool", {"validate_certs": "maybe"}, "validate_certs"),
     ("timeout not a number", {"timeout": "soon"}, "timeout"),
@@ -88,18 +90,18 @@ MODULE_CASES = [
     ("neo_secret_policy", "rule not a dict", {"rules": [["PROD_*"]]}, "rules"),
     ("neo_secret_policy", "rule without match", {"rules": [{"default_available": False}]}, "match"),
     ("neo_secret_policy", "match empty", {"rules": [{"match": [], "default_available": False}]},
-     "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"),
+     "rules[0].match: must be a non-empty list of name patterns"),
     ("neo_secret_policy", "match with an empty pattern", {"rules": [{"match": [""], "default_available": False}]},
-     "neo_secret_policy_rules[0].match[0]: must be a non-empty string"),
+     "rules[0].match[0]: must be a non-empty string"),
     ("neo_secret_policy", "unknown rule key", {"rules": [dict(RULE, colour="red")]}, "colour"),
     ("neo_secret_policy", "rule without default_available", {"rules": [{"match": ["X"]}]}, "default_available"),
     ("neo_secret_policy", "default_available not a bool", {"rules": [dict(RULE, default_available="maybe")]}, "default_available"),
     ("neo_secret_policy", "personal not a bool", {"rules": [dict(RULE, personal="maybe")]}, "personal"),
     ("neo_secret_policy", "projects a string", {"rules": [dict(RULE, projects="Production")]},
-     "neo_secret_policy_rules[0].projects: must be '*' or a list of project ids or names"),
+     "rules[0].projects: must be '*' or a list of project ids or names"),
     ("neo_secret_policy", "projects empty without personal", {"rules": [dict(RULE, projects=[])]},
-     "neo_secret_policy_rules[0].projects: an empty list with personal false covers no secret"),
-    ("neo_secret_policy", "projects empty element", {"rules": [dict(RULE, projects=[""])]}, "neo_secret_policy_rules[0].projects[0]"),
+     "rules[0].projects: an empty list with personal false covers no secret"),
+    ("neo_secret_policy", "projects empty element", {"rules": [dict(RULE, projects=[""])]}, "rules[0].projects[0]"),
     ("neo_secret_policy", "concurrency zero", {"concurrency": 0}, "concurrency: must be between 1 and 32 (got 0)"),
     ("neo_secret_policy", "concurrency too high", {"concurrency": 33}, "concurrency: must be between 1 and 32 (got 33)"),
     ("neo_secret_policy", "concurrency not a number", {"concurrency": "many"}, "concurrency"),
@@ -187,7 +189,7 @@ def test_id_and_name_naming_different_secrets_fail_before_any_write(sim, run_pla
 
 
 @pytest.mark.parametrize("ref,fragment", [
-    ("Nope", "project 'Nope' is not visible to the caller"),
+    ("Nope", "no project named 'Nope' among the"),
     ("Staging", "project name 'Staging' matches 2 projects"),
 ], ids=["matches-none", "matches-several"])
 def test_project_name_matching_none_or_several_fails_after_the_projects_list_only(sim, run_playbook, ref, fragment):
@@ -200,14 +202,27 @@ def test_project_name_matching_none_or_several_fails_after_the_projects_list_onl
     run = run_playbook(sim, "bad_input.yml", cases)
     messages = [loop_results(run, "Neo_secret_info bad input")["info"]["msg"], loop_results(run, "Neo_secret_policy bad input")["policy"]["msg"]]
     assert messages[0].startswith("projects[0]: ")
-    assert messages[1].startswith("neo_secret_policy_rules[0].projects[0]: ")
+    assert messages[1].startswith("rules[0].projects[0]: ")
     if ref == "Staging":
         messages.append(loop_results(run, "Neo_project_info bad input")["project"]["msg"])
-        assert messages[2].startswith("project name 'Staging' matches 2 projects")
+        assert messages[2].startswith("name: project name 'Staging' matches 2 projects")
     for msg in messages:
         assert fragment in msg, msg
         assert "\n" not in msg
     assert sim.counters()["by_route"] == {"GET /api/v1/projects": len(messages)}
+
+
+@pytest.mark.parametrize("module,option", [("neo_secret", "project"), ("neo_secret_policy", "rule")])
+def test_unknown_option_uses_ansible_core_wording(sim, run_playbook, tmp_path, module, option):
+    playbook = tmp_path / "unknown_option.yml"
+    args = dict(BASE[module], default_available=False, **{option: "Production"}) if module == "neo_secret" else dict(BASE[module], **{option: []})
+    playbook.write_text(yaml.safe_dump([{"name": "Unknown option", "hosts": "localhost", "gather_facts": False,
+                                         "tasks": [{"name": "Task under test", "projectdiscovery.neo." + module: args}]}]))
+    run = run_playbook(sim, str(playbook))
+    assert run.rc != 0
+    msg = run.task("Task under test")["msg"]
+    assert msg.startswith("Unsupported parameters for (projectdiscovery.neo.%s) module: %s. Supported parameters include: " % (module, option)), msg
+    assert "api_key" in msg and sim.counters()["total"] == 0
 
 
 # --------------------------------------------------------------------------- the role's own variables
@@ -219,8 +234,12 @@ ROLE_CASES = [
     ("unknown rule key", {"neo_secret_policy_rules": [dict(RULE, colour="red")]}, "colour"),
     ("fail_on_drift not a bool", {"neo_secret_policy_fail_on_drift": "maybe"}, "neo_secret_policy_fail_on_drift"),
     ("concurrency not a number", {"neo_secret_policy_concurrency": "many"}, "neo_secret_policy_concurrency"),
-    ("concurrency zero", {"neo_secret_policy_concurrency": 0}, "concurrency: must be between 1 and 32 (got 0)"),
-    ("report_path in a missing directory", {"neo_secret_policy_report_path": "/nonexistent-neo-dir/r.json"}, "report_path: the directory"),
+    ("concurrency zero", {"neo_secret_policy_concurrency": 0}, "neo_secret_policy_concurrency: must be between 1 and 32 (got 0)"),
+    ("report_path in a missing directory", {"neo_secret_policy_report_path": "/nonexistent-neo-dir/r.json"},
+     "neo_secret_policy_report_path: the directory"),
+    ("match empty", {"neo_secret_policy_rules": [{"match": [], "default_available": False}]},
+     "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"),
+    ("projects empty element", {"neo_secret_policy_rules": [dict(RULE, projects=[""])]}, "neo_secret_policy_rules[0].projects[0]: "),
     ("list_compliant not a bool", {"neo_secret_policy_list_compliant": "maybe"}, "neo_secret_policy_list_compliant"),
     ("neo_api_url not http", {"neo_api_url": "ftp://neo.example.test"}, "api_url must be an http:// or https:// URL"),
     ("neo_api_key without prefix", {"neo_api_key": "not-a-neo-key"}, "api_key must start with neo_sk_"),

@@ -122,7 +122,7 @@ def test_projects_by_unique_name(sim, run_playbook):
 def test_projects_ambiguous_name_fails_listing_ids(sim, run_playbook):
     run, result = run_projects(sim, run_playbook, name="Staging")
     assert run.rc != 0
-    assert result["msg"] == "project name 'Staging' matches 2 projects (%s, %s); use id" % (PROJECT_STAGING, PROJECT_STAGING_2)
+    assert result["msg"] == "name: project name 'Staging' matches 2 projects (%s, %s); use id instead" % (PROJECT_STAGING, PROJECT_STAGING_2)
 
 
 @pytest.mark.parametrize("options", [{"name": "Nope"}, {"name": "production"}, {"id": PROJECT_RED_TEAM}], ids=["unknown name", "case", "invisible id"])
@@ -213,16 +213,15 @@ def test_secrets_forbidden_project_fails_with_one_line_api_error(sim, run_playbo
     run, result = run_secrets(sim, run_playbook, project_id=PROJECT_RED_TEAM, personal=True)
     assert run.rc != 0
     msg = result["msg"]
-    assert msg.startswith("Neo API 403 forbidden"), msg
+    assert msg.startswith("project %s: Neo API 403 forbidden" % PROJECT_RED_TEAM), msg
     assert "\n" not in msg
     assert "secrets" not in result
 
 
 @pytest.mark.parametrize("projects,fragment", [
     (["Staging"], "projects[0]: project name 'Staging' matches 2 projects (%s, %s); use the project id instead" % (PROJECT_STAGING, PROJECT_STAGING_2)),
-    (["Production", "Nope"], "projects[1]: project 'Nope' is not visible to the caller"),
-    ([PROJECT_RED_TEAM], "projects[0]: project '%s' is not visible to the caller" % PROJECT_RED_TEAM),
-], ids=["ambiguous name", "unknown name", "invisible id"])
+    (["Production", "Nope"], "projects[1]: no project named 'Nope' among the 3 projects the caller can see"),
+], ids=["ambiguous name", "unknown name"])
 def test_secrets_unresolvable_project_fails_before_reading_secrets(sim, run_playbook, projects, fragment):
     run, result = run_secrets(sim, run_playbook, projects=projects)
     assert run.rc != 0

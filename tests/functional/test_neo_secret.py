@@ -84,7 +84,8 @@ def test_bearer_token_in_the_task_beats_the_environment(sim, run_playbook):
 def test_both_credentials_in_the_environment_are_ambiguous(sim, run_playbook):
     run = run_playbook(sim, "neo_secret.yml", {"secret_name": "GITHUB_TOKEN", "default_available": True}, extra_env={"NEO_API_TOKEN": ALICE_TOKEN})
     assert run.rc != 0
-    assert "parameters are mutually exclusive: api_key|api_token" in run.task(TASK)["msg"]
+    assert run.task(TASK)["msg"] == ("projectdiscovery.neo.neo_secret: NEO_API_KEY and NEO_API_TOKEN are both set in the environment: "
+                                     "unset one, or give api_key or api_token in the task")
     assert sim.counters()["total"] == 0
 
 
@@ -105,7 +106,7 @@ def test_forbidden_project_is_one_line_api_error(sim, run_playbook):
     run = run_playbook(sim, "neo_secret.yml", {"secret_name": "C2_API_KEY", "project_id": PROJECT_RED_TEAM, "default_available": False})
     assert run.rc != 0
     msg = run.task(TASK)["msg"]
-    assert msg.startswith("Neo API 403 forbidden (error_id "), msg
+    assert msg.startswith("project %s: Neo API 403 forbidden (error_id " % PROJECT_RED_TEAM), msg
     assert "\n" not in msg and "Traceback" not in run.stdout + run.stderr
 
 
@@ -116,7 +117,7 @@ def test_forbidden_project_is_one_line_api_error(sim, run_playbook):
     ({"secret_name": "GITHUB_TOKEN"}, ALICE_KEY, "missing required arguments: default_available"),
     ({"default_available": True}, ALICE_KEY, "one of the following is required: id, name"),
     ({"secret_name": "GITHUB_TOKEN", "default_available": "maybe"}, ALICE_KEY, "default_available"),
-    ({"secret_name": "GITHUB_TOKEN", "default_available": True}, None, "one of the following is required: api_key, api_token"),
+    ({"secret_name": "GITHUB_TOKEN", "default_available": True}, None, "no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN"),
     ({"secret_name": "GITHUB_TOKEN", "default_available": True, "neo_api_token": ALICE_TOKEN, "neo_api_key": ALICE_KEY}, None,
      "parameters are mutually exclusive: api_key|api_token"),
     ({"secret_name": "GITHUB_TOKEN", "default_available": True, "neo_retries": "many"}, ALICE_KEY, "retries"),

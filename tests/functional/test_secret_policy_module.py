@@ -8,7 +8,7 @@ from tests.conftest import CANARY, POLICY_DRIFT, POLICY_RULES_READABLE, POLICY_S
 TASK = "Apply the policy"
 DRIFT_REASON = "%d secrets drifted from the policy" % len(POLICY_DRIFT)
 FORBIDDEN_RULES = [{"match": ["*"], "projects": [POLICY_SHARED_BY_BOB], "default_available": False}]
-FORBIDDEN_REASON = "1 scopes could not be read and 0 secrets could not be updated; see entries"
+FORBIDDEN_REASON = "1 scope could not be read; see entries"
 
 
 def run_policy(sim, run_playbook, rules, check, **options):

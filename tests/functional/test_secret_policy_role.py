@@ -1,5 +1,7 @@
 """The secret_policy role through ansible-playbook against the simulator (pagination on)."""
 import json
+import re
+import stat
 
 import pytest
 import yaml
@@ -56,7 +58,7 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
     assert policy_sim.writes() == 0
     assert policy_sim.flags() == before
     fact = run.task(FACT_TASK)
-    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 0, "failed": 1}
+    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 0, "failed": 1, "not_attempted": 0}
     entries = secret_entries(fact)
     assert set(entries) == set(EXPECTED)
     for secret_id, (project_id, name, before_flag, after_flag, rule) in EXPECTED.items():
@@ -68,13 +70,16 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
     assert failed_scopes[0]["error"].startswith("Neo API 403 forbidden")
 
     # The report file holds the same structure as the fact, in check mode too.
-    assert json.loads(report_path.read_text()) == {"summary": fact["summary"], "entries": fact["entries"]}
+    report = json.loads(report_path.read_text())
+    assert report.pop("mode") == "check" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", report.pop("generated_at"))
+    assert report == {"summary": fact["summary"], "entries": fact["entries"]}
+    assert stat.S_IMODE(report_path.stat().st_mode) == 0o600
     # A readable table, the AWX stats, and a failure at the end because a project failed.
     shown = "\n".join(run.task(REPORT_TASK)["msg"])
     assert "PROD_DB_PASSWORD" in shown and "true -> false" in shown and "drifted=6" in shown
     assert run.task(STATS_TASK)["ansible_stats"]["data"]["neo_secret_policy_summary"] == fact["summary"]
     assert run.rc != 0
-    assert run.task(FAILURE_TASK)["msg"][-1] == "1 scopes could not be read and 0 secrets could not be updated; see entries"
+    assert run.task(FAILURE_TASK)["msg"][-1] == "1 scope could not be read; see entries"
     assert CANARY not in run.stdout + run.stderr + report_path.read_text()
 
 
@@ -83,7 +88,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
 
     apply = run_role(policy_sim, run_playbook)
     fact = apply.task(FACT_TASK)
-    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1}
+    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1, "not_attempted": 0}
     assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED == set(secret_entries(fact))
     assert policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == len(DRIFTED)
     state = policy_sim.flags()
@@ -95,7 +100,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
     writes = policy_sim.writes()
     again = run_role(policy_sim, run_playbook)
     fact = again.task(FACT_TASK)
-    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 8, "drifted": 0, "changed": 0, "failed": 1}
+    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 8, "drifted": 0, "changed": 0, "failed": 1, "not_attempted": 0}
     assert secret_entries(fact) == {}  # compliant secrets are counted, not listed, unless asked for
     assert again.task(POLICY_TASK)["changed"] is False
     assert policy_sim.writes() == writes
@@ -126,7 +131,7 @@ def test_fail_on_drift_gates_check_mode_only_when_drift_exists(policy_sim, run_p
     ([{"default_available": False}], "match"),
     ([{"match": ["PROD_*"], "default_available": False, "colour": "red"}], "colour"),
     ([{"match": [], "default_available": False}], "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"),
-    ([{"match": ["X"], "projects": ["Staging-typo"], "default_available": False}], "project 'Staging-typo' is not visible to the caller"),
+    ([{"match": ["X"], "projects": ["Staging-typo"], "default_available": False}], "no project named 'Staging-typo' among the"),
 ])
 def test_bad_policy_fails_before_any_write(policy_sim, run_playbook, rules, fragment):
     run = run_role(policy_sim, run_playbook, rules=rules)

@@ -23,7 +23,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_c
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import (
     NEO_CONNECTION_ARGSPEC,
     NEO_CONNECTION_MUTUALLY_EXCLUSIVE,
-    NEO_CONNECTION_REQUIRED_ONE_OF,
+    check_environment,
     client_from_params,
     with_credentials_from_env,
 )
@@ -138,7 +138,7 @@ def test_wrong_credentials_give_one_line_401(sim, credentials):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(), "one of api_key or api_token is required"),
+        (dict(), "no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN"),
         (dict(api_key=ALICE_KEY, api_token=ALICE_TOKEN), "mutually exclusive"),
         (dict(api_key="sk_aliceCANARYkey"), "api_key must start with neo_sk_"),
         (dict(api_key="neo_sk_CANARY with space"), "api_key contains spaces"),
@@ -208,7 +208,7 @@ def test_page_limit_is_sent_and_respected(sim):
 def test_unknown_envelope_is_an_error_naming_keys(sim):
     sim.faults({"kind": "unknown_envelope", "method": "GET", "path": "/api/v1/secrets", "times": 1})
     error = raises_api_error(make_client(sim.url).list_secrets)
-    assert str(error) == "Neo API: unrecognised list response from GET /api/v1/secrets: keys ['next', 'results']"
+    assert str(error) == "Neo API: the personal secrets: unrecognised list response from GET /api/v1/secrets: keys ['next', 'results']"
     assert route_count(sim, LIST_SECRETS) == 1
 
 
@@ -371,7 +371,7 @@ def test_read_timeout_is_retried_then_succeeds(sim):
 def test_read_timeout_exhausted(sim):
     sim.faults({"kind": "slow", "delay_s": 1.5, "method": "GET", "path": "/api/v1/secrets", "times": 2})
     error = raises_api_error(make_client(sim.url, timeout=1, retries=1).list_secrets)
-    assert str(error) == "Neo API request failed: GET /api/v1/secrets: timed out after 1 s on each of 2 attempts (ReadTimeout)"
+    assert str(error) == "Neo API request failed: GET /api/v1/secrets: timed out after 1 s on each of 2 attempts"
 
 
 def test_concurrent_use_from_threads(sim):
@@ -523,26 +523,120 @@ def test_headers_sent_for_each_scheme(stub):
     assert key_request["query"]["project_id"] == [PROJECT_PRODUCTION]
 
 
+def inconsistent_twice(stub, *pages):
+    """Serve the same inconsistent reading twice (the client reads a list again from the start once)."""
+    for _reading in range(2):
+        for page in pages:
+            stub.reply(page)
+
+
 def test_count_larger_than_items_is_an_error(stub):
-    stub.reply({"secrets": [secret(1), secret(2)], "count": 5})
+    inconsistent_twice(stub, {"secrets": [secret(1), secret(2)], "count": 5})
     error = raises_api_error(make_client(stub.url).list_secrets)
-    assert "says there are 5 items but returned 2" in str(error)
+    assert str(error) == ("Neo API: the personal secrets could not be read consistently (read twice from the start): "
+                          "2 distinct items read but count says 5; the list is not used")
+    assert len(stub.requests) == 2
 
 
 def test_server_ignoring_offset_is_detected(stub):
-    stub.reply({"secrets": [secret(1), secret(2)], "has_more": True})
-    stub.reply({"secrets": [secret(1), secret(2)], "has_more": True})
+    inconsistent_twice(stub, {"secrets": [secret(1), secret(2)], "has_more": True}, {"secrets": [secret(1), secret(2)], "has_more": True})
     error = raises_api_error(make_client(stub.url).list_secrets)
-    assert "twice" in str(error) and "ignore offset/cursor" in str(error)
+    assert "id 5ec00000-0000-4000-8000-000000000001 listed again on page 2" in str(error)
     assert stub.requests[1]["query"]["offset"] == ["2"]
 
 
 def test_empty_page_while_more_is_signalled(stub):
-    stub.reply({"data": [secret(1)], "next_cursor": "abc"})
-    stub.reply({"data": [], "next_cursor": "def"})
+    inconsistent_twice(stub, {"data": [secret(1)], "next_cursor": "abc"}, {"data": [], "next_cursor": "def"})
     error = raises_api_error(make_client(stub.url).list_secrets)
-    assert "page 2 is empty" in str(error)
+    assert "page 2 is empty although the response signals more items" in str(error)
     assert stub.requests[1]["query"]["cursor"] == ["abc"]
+
+
+def test_total_shrinking_between_pages_is_read_again_then_used_when_consistent(stub):
+    stub.reply({"data": [secret(1), secret(2)], "total": 4})
+    stub.reply({"data": [secret(4)], "total": 3})  # secret 3 slid onto page 1 and was never seen
+    stub.reply({"data": [secret(1), secret(2)], "total": 4})
+    stub.reply({"data": [secret(3), secret(4)], "total": 4})
+    assert ids(make_client(stub.url).list_secrets()) == [secret(n)["id"] for n in (1, 2, 3, 4)]
+    assert [r["query"].get("offset") for r in stub.requests] == [None, ["2"], None, ["2"]]
+
+
+def test_total_shrinking_twice_fails_naming_what_changed(stub):
+    inconsistent_twice(stub, {"data": [secret(1), secret(2)], "total": 4}, {"data": [secret(4)], "total": 3})
+    error = raises_api_error(make_client(stub.url).list_secrets, PROJECT_PRODUCTION)
+    assert str(error) == ("Neo API: the secrets of project %s could not be read consistently (read twice from the start): "
+                          "total changed from 4 to 3 between page 1 and page 2; the list is not used" % PROJECT_PRODUCTION)
+
+
+def test_count_shrinking_with_has_more_is_inconsistent(stub):
+    inconsistent_twice(stub, {"secrets": [secret(1), secret(2)], "count": 4, "has_more": True},
+                       {"secrets": [secret(4)], "count": 3, "has_more": False})
+    assert "count changed from 4 to 3" in str(raises_api_error(make_client(stub.url).list_secrets))
+
+
+def test_total_without_has_more_that_the_items_do_not_reach(stub):
+    inconsistent_twice(stub, {"items": [secret(1), secret(2)], "total": 3, "has_more": False})
+    assert "2 distinct items read but total says 3" in str(raises_api_error(make_client(stub.url).list_secrets))
+
+
+def test_repeated_cursor_with_fresh_items_stops_at_once(stub):
+    inconsistent_twice(stub, {"data": [secret(1)], "next_cursor": "same"}, {"data": [secret(2)], "next_cursor": "same"})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "next_cursor same was already given" in str(error)
+    assert len(stub.requests) == 4
+
+
+def test_endless_pages_are_bounded_by_a_page_count(stub):
+    for number in range(1, 12):
+        stub.reply({"secrets": [secret(number)], "has_more": True})
+    error = raises_api_error(make_client(stub.url, max_pages=5).list_secrets)
+    assert str(error) == "Neo API: the personal secrets: more than 5 pages (5 items so far); giving up, the list is not used"
+    assert len(stub.requests) == 5
+
+
+def test_endless_pages_are_bounded_by_a_deadline(stub):
+    clock = iter(range(0, 1000, 10))  # every look at the clock is 10 s later
+    for number in range(1, 12):
+        stub.reply({"secrets": [secret(number)], "has_more": True})
+    client = make_client(stub.url, list_timeout=35, monotonic=lambda: next(clock))
+    error = raises_api_error(client.list_secrets)
+    assert str(error) == "Neo API: the personal secrets: not complete after 35 s (3 pages, 3 items); giving up, the list is not used"
+
+
+def test_deeply_nested_json_is_invalid_json_not_a_crash(stub):
+    stub.reply(b'{"a":' * 100000 + b"1" + b"}" * 100000)
+    error = raises_api_error(make_client(stub.url).update_secret, SECRET_PERSONAL_SLACK, True)
+    assert str(error) == "Neo API: invalid JSON in response to PATCH /api/v1/secrets/%s (status 200)" % SECRET_PERSONAL_SLACK
+
+
+def test_credentials_echoed_by_the_api_are_scrubbed(stub):
+    stub.reply({"message": "denied for X-Api-Key: %s" % ALICE_KEY, "code": "forbidden", "error_id": ALICE_KEY}, status=403)
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert ALICE_KEY not in str(error) and ALICE_KEY not in repr(vars(error))
+    assert "denied for X-Api-Key: ********" in str(error)
+
+
+def test_after_a_401_no_request_is_sent(stub):
+    stub.reply({"message": "invalid key", "code": "unauthorized"}, status=401)
+    client = make_client(stub.url)
+    first = raises_api_error(client.list_secrets)
+    assert first.status == 401 and first.sent is True
+    second = raises_api_error(client.update_secret, SECRET_PERSONAL_SLACK, True)
+    assert second.sent is False and str(second).startswith("not attempted: the API rejected the credentials earlier in this run (Neo API 401")
+    assert len(stub.requests) == 1
+
+
+def test_proxy_407_is_not_retried_and_named(stub):
+    stub.reply({"message": "proxy"}, status=407, headers={"Proxy-Authenticate": 'Basic realm="p"'})
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert error.status == 407 and "proxy authentication failed" in str(error)
+    assert len(stub.requests) == 1
+
+
+def test_invisible_format_characters_in_api_text_are_replaced(stub):
+    stub.reply({"message": "forbidden for PROD\u202e_KEY\u200b", "code": "forbidden"}, status=403)
+    error = raises_api_error(make_client(stub.url).list_secrets)
+    assert "\u202e" not in str(error) and "\u200b" not in str(error) and "PROD\ufffd_KEY\ufffd" in str(error)
 
 
 def test_ambiguous_envelope_and_null_list(stub):
@@ -612,8 +706,9 @@ def test_create_accepts_201_and_secret_envelope(stub):
 def validate(params):
     """Validate as the action plugins do: credentials from the environment only when the task gives none."""
     validator = ArgumentSpecValidator(
-        NEO_CONNECTION_ARGSPEC, mutually_exclusive=NEO_CONNECTION_MUTUALLY_EXCLUSIVE, required_one_of=NEO_CONNECTION_REQUIRED_ONE_OF
+        NEO_CONNECTION_ARGSPEC, mutually_exclusive=NEO_CONNECTION_MUTUALLY_EXCLUSIVE
     )
+    check_environment(params, os.environ)
     return validator.validate(with_credentials_from_env(params, os.environ))
 
 
@@ -639,5 +734,34 @@ def test_argspec_env_fallbacks_and_defaults(monkeypatch):
 def test_argspec_requires_exactly_one_credential(monkeypatch):
     for name in ("NEO_API_KEY", "NEO_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    assert "one of the following is required: api_key, api_token" in validate({}).error_messages[0]
+    with pytest.raises(NeoConfigError, match="^no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN$"):
+        validate({})
     assert "mutually exclusive" in validate({"api_key": ALICE_KEY, "api_token": ALICE_TOKEN}).error_messages[0]
+
+
+def test_both_credentials_from_the_environment_say_so(monkeypatch):
+    monkeypatch.setenv("NEO_API_KEY", ALICE_KEY)
+    monkeypatch.setenv("NEO_API_TOKEN", ALICE_TOKEN)
+    with pytest.raises(NeoConfigError, match="^NEO_API_KEY and NEO_API_TOKEN are both set in the environment"):
+        validate({})
+    assert validate({"api_token": ALICE_TOKEN}).validated_parameters["api_token"] == ALICE_TOKEN
+
+
+def test_bad_neo_validate_certs_names_the_variable(monkeypatch):
+    monkeypatch.setenv("NEO_API_KEY", ALICE_KEY)
+    monkeypatch.setenv("NEO_VALIDATE_CERTS", "maybe")
+    with pytest.raises(NeoConfigError, match="^NEO_VALIDATE_CERTS: 'maybe' is not a boolean"):
+        validate({})
+    assert validate({"validate_certs": True}).validated_parameters["validate_certs"] is True
+
+
+def test_ca_path_from_the_environment_must_exist(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEO_API_KEY", ALICE_KEY)
+    monkeypatch.setenv("NEO_CA_PATH", str(tmp_path / "missing.pem"))
+    params = validate({}).validated_parameters
+    with pytest.raises(NeoConfigError, match="^ca_path: no such file or directory: "):
+        client_from_params(params)
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("NEO_CA_PATH", str(bundle))
+    assert client_from_params(validate({}).validated_parameters).ca_path == str(bundle)

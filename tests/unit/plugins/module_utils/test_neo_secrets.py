@@ -7,7 +7,8 @@ other path of neo_secret is tested through real playbooks in tests/functional.
 import pytest
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import SecretStateError, create_secret
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoStateError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import create_secret
 
 PROJECT = "aaaaaaaa-0000-4000-8000-000000000002"
 
@@ -41,7 +42,7 @@ class ScriptedClient:
 
 def test_renamed_duplicate_is_a_failure_not_a_success():
     client = ScriptedClient(creates=[record("DEPLOY_KEY_2")])
-    with pytest.raises(SecretStateError, match="stored the new secret as DEPLOY_KEY_2, not DEPLOY_KEY"):
+    with pytest.raises(NeoStateError, match="stored the new secret as DEPLOY_KEY_2, not DEPLOY_KEY"):
         create_secret(client, "DEPLOY_KEY", "v", False, PROJECT)
     assert client.calls == ["POST"]
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import SecretStateError, set_default_available
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoStateError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import set_default_available
 
 RECORD = {"id": "5ec00000-0000-4000-8000-000000000001", "name": "GITHUB_TOKEN", "default_available": True}
 
@@ -22,7 +23,7 @@ class FakeClient:
 
 def test_patch_answer_showing_the_old_value_is_a_failure_not_changed():
     client = FakeClient({"default_available": True})
-    with pytest.raises(SecretStateError, match="answered the PATCH of secret .* with default_available=True, not False"):
+    with pytest.raises(NeoStateError, match="answered the PATCH of secret .* with default_available=True, not False"):
         set_default_available(client, RECORD, False, check_mode=False)
     assert client.calls == [(RECORD["id"], False)]
 

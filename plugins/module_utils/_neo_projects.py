@@ -1,0 +1,116 @@
+# Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""Ids and project references, resolved the same way by every module (plain Python, no I/O).
+
+A project is named by its id or by its (unique) name, or ``*`` for every project the caller
+can list. Ids are UUIDs, compared in lower case: every id the user gives is normalised once,
+at input, by :func:`normalize_id`.
+"""
+from __future__ import annotations
+
+import uuid
+
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    NeoAmbiguousError,
+    NeoInputError,
+    NeoNotFound,
+    one_line,
+)
+
+ALL_PROJECTS = "*"
+
+
+def is_uuid(text):
+    try:
+        uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def normalize_id(option, text):
+    """``text`` as a lower-case UUID string (None stays None); NeoInputError naming ``option`` otherwise."""
+    if text is None:
+        return None
+    if not isinstance(text, str) or not is_uuid(text) or text != text.strip():
+        raise NeoInputError("%s: %r is not a UUID" % (option, text))
+    return str(uuid.UUID(text))
+
+
+def canonical_id(text):
+    """An API id in the form :func:`normalize_id` gives user input, so that the two compare equal."""
+    return text.lower() if isinstance(text, str) else text
+
+
+def scope_label(project_id, project_name=None):
+    """How messages name a scope: ``the personal scope`` or ``project <id> (<name>)``."""
+    if project_id is None:
+        return "the personal scope"
+    if project_name:
+        return "project %s (%s)" % (project_id, one_line(project_name, 80))
+    return "project %s" % project_id
+
+
+class ProjectDirectory:
+    """The caller's projects as listed once: ids in list order, names, and reference resolution."""
+
+    def __init__(self, projects):
+        self.ids = []
+        self.names = {}
+        by_name = {}
+        for position, project in enumerate(projects or ()):
+            project_id = project.get("id") if isinstance(project, dict) else None
+            if not isinstance(project_id, str) or not project_id:
+                raise ValueError("projects[%d]: a project record needs a non-empty string id" % position)
+            project_id = canonical_id(project_id)
+            if project_id in self.names:
+                continue
+            name = project.get("name") if isinstance(project.get("name"), str) else None
+            self.ids.append(project_id)
+            self.names[project_id] = name
+            if name is not None:
+                by_name.setdefault(name, []).append(project_id)
+        self._by_name = by_name
+
+    def __contains__(self, project_id):
+        return project_id in self.names
+
+    def name(self, project_id):
+        return self.names.get(project_id)
+
+    def label(self, project_id):
+        return scope_label(project_id, self.name(project_id))
+
+    def named(self, name):
+        """Ids of the listed projects called ``name`` (names are free text: none, one or several)."""
+        return list(self._by_name.get(name, ()))
+
+    def resolve(self, ref, where):
+        """The project id ``ref`` names; ``where`` (the option path) starts any error message.
+
+        An id (any case) is that id, listed or not: a project the caller may read but not list
+        is read directly, and a failed read is reported for that project alone. Otherwise
+        ``ref`` must be the name of exactly one listed project: a name that matches nothing or
+        several projects is an error before any write (a typo must not half-apply anything).
+        """
+        if is_uuid(ref):
+            return str(uuid.UUID(ref))
+        named = self.named(ref)
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise NeoAmbiguousError("%s: project name %r matches %d projects (%s); use the project id instead"
+                                    % (where, ref, len(named), ", ".join(named)))
+        raise NeoNotFound("%s: no project named %r among the %d projects the caller can see (give its id, or check the name)"
+                          % (where, ref, len(self.ids)))
+
+    def resolve_all(self, refs, where):
+        """Ids of ``refs`` (a list, or ``*`` for every listed project), in order, without duplicates."""
+        if refs == ALL_PROJECTS:
+            return list(self.ids)
+        resolved = []
+        for item, ref in enumerate(refs):
+            project_id = self.resolve(ref, "%s[%d]" % (where, item))
+            if project_id not in resolved:
+                resolved.append(project_id)
+        return resolved
