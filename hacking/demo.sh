@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: start the simulator with a small organisation, run the example playbook in
-# check mode with --diff, then for real, show what changed, and stop the simulator.
+# check mode (the drift report, no write), then for real, show what changed, stop the simulator.
+# Its venv (.venv-demo, `hacking/venv.sh demo`) holds ansible-core and requests only.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-VENV="$(hacking/venv.sh oldest)"
+VENV="$(hacking/venv.sh demo)"
 PLAYBOOK="${NEO_DEMO_PLAYBOOK:-examples/secret_policy.yml}"
 mkdir -p build/demo
 rm -f build/demo/port
@@ -20,17 +21,23 @@ export NEO_API_URL
 # alice's key in tests/fixtures/seed-basic.yml; only the simulator knows it.
 export NEO_API_KEY="neo_sk_aliceCANARYkey000000000000000000"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections" ANSIBLE_INVENTORY="$ROOT/examples/inventory.ini"
-sim() { "$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1])), indent=2))' "$NEO_API_URL/_sim/$1"; }
+# The simulator's admin API (not part of the Neo API): its request counters.
+counters() { "$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1])), indent=2))' "$NEO_API_URL/_sim/counters"; }
+writes() { "$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["writes"])' "$NEO_API_URL/_sim/counters"; }
 
-echo "=== Neo API simulator at $NEO_API_URL; flags before:"
+echo "=== Neo API simulator at $NEO_API_URL (organisation: tests/fixtures/seed-basic.yml)"
+echo "    What alice (NEO_API_KEY) sees through the API before: her personal secrets and those of her projects"
 "$VENV/bin/python" hacking/sim_flags.py "$NEO_API_URL" > build/demo/before.txt
 cat build/demo/before.txt
-echo; echo "=== 1. check mode with --diff: what would change (no write is sent)"
-"$VENV/bin/ansible-playbook" "$PLAYBOOK" --check --diff
-echo "writes sent by the check run: $("$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["writes"])' "$NEO_API_URL/_sim/counters")"
+echo; echo "=== 1. check mode: the drift report (no write is sent)"
+"$VENV/bin/ansible-playbook" "$PLAYBOOK" --check
+CHECK_WRITES="$(writes)"
+echo "writes sent by the check run: $CHECK_WRITES"
 echo; echo "=== 2. apply"
-"$VENV/bin/ansible-playbook" "$PLAYBOOK" --diff
-echo; echo "=== 3. what changed on the (simulated) Neo API"
+"$VENV/bin/ansible-playbook" "$PLAYBOOK"
+echo "writes sent by the apply: $(( $(writes) - CHECK_WRITES ))"
+echo; echo "=== 3. what changed, as alice sees it through the API (- before, + after)"
 "$VENV/bin/python" hacking/sim_flags.py "$NEO_API_URL" > build/demo/after.txt
-diff build/demo/before.txt build/demo/after.txt || true
-echo "API calls by route:"; sim counters
+echo "  $(head -n 1 build/demo/after.txt)"
+diff --old-line-format='- %L' --new-line-format='+ %L' --unchanged-line-format='' build/demo/before.txt build/demo/after.txt || true
+echo "API calls by route (simulator counters, both runs and the two listings):"; counters

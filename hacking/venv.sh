@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Create (or reuse) the virtualenv of one profile and print its directory.
-#   oldest: Python 3.11 + ansible-core 2.16 (the oldest we support), the default for demo and tests
+#   oldest: Python 3.11 + ansible-core 2.16 (the oldest we support) + the test tool chain, the default
+#   demo:   Python 3.11 + ansible-core 2.16 + requirements.txt only (`make demo`: playbooks and the
+#           simulator, which needs only the standard library and PyYAML, which ansible-core brings)
 #   newest: Python 3.12 + ansible-core 2.21 (the newest that installs here)
 #   tools:  Python 3.11 + the ecosystem tools (ansible-lint, antsibull-docs, antsibull-changelog,
 #           ansible-builder, Sphinx), with whatever ansible-core they resolve to
@@ -10,6 +12,7 @@ PROFILE="${1:-oldest}"
 REQUIREMENTS="$ROOT/requirements-test.txt"
 case "$PROFILE" in
   oldest) VENV="$ROOT/.venv"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17' ;;
+  demo)   VENV="$ROOT/.venv-demo"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17'; REQUIREMENTS="$ROOT/requirements.txt" ;;
   tools)  VENV="$ROOT/.venv-tools"; PYTHON="${PYTHON311:-python3.11}"; CORE=""; REQUIREMENTS="$ROOT/requirements-tools.txt" ;;
   newest) VENV="$ROOT/.venv-newest"; PYTHON="${PYTHON312:-}"; CORE='ansible-core>=2.21,<2.22'
           if [ -z "$PYTHON" ]; then

@@ -1,30 +1,26 @@
 """Simulator fidelity: schemathesis runs the simulator against the Neo OpenAPI subset.
 
-Every operation of ../shared/neo-api/openapi.yaml, every check (``--checks all``), every phase
-(examples, coverage, fuzzing, stateful), authenticated as alice of the basic seed with both
-documented schemes. It must find nothing. Where the spec is silent, the simulator's choice is
-in docs/simulator.md; the two kinds of finding that only the spec's silence causes are dropped
-by a narrow, documented hook (tests/unit/simulator/schemathesis_hooks.py), everything else counts.
-The run uses a fixed seed, so CI is reproducible; raise NEO_SCHEMATHESIS_EXAMPLES to search longer.
+Every operation of docs/neo-api/openapi.yaml (the repository's copy of the API contract, see
+docs/neo-api/PROVENANCE.md), every check (``--checks all``), every phase (examples, coverage,
+fuzzing, stateful), authenticated as alice of the basic seed with both documented schemes. It
+must find nothing. Where the spec is silent, the simulator's choice is in docs/simulator.md;
+the two kinds of finding that only the spec's silence causes are dropped by a narrow, documented
+hook (tests/unit/simulator/schemathesis_hooks.py), everything else counts. The run
+uses a fixed seed, so CI is reproducible; raise NEO_SCHEMATHESIS_EXAMPLES to search longer.
 """
 import os
 import pathlib
 import subprocess
 import sys
 
-import pytest
-
 from tests.conftest import ALICE_KEY, ALICE_TOKEN, REPO_ROOT
 
-SPEC = REPO_ROOT.parent.parent / "shared" / "neo-api" / "openapi.yaml"
-if not SPEC.exists():  # the repository may be checked out elsewhere than /work/main
-    SPEC = pathlib.Path(os.environ.get("NEO_OPENAPI_SPEC", "/work/shared/neo-api/openapi.yaml"))
+SPEC = REPO_ROOT / "docs" / "neo-api" / "openapi.yaml"
 SCHEMATHESIS = pathlib.Path(sys.executable).parent / "schemathesis"
 
 
 def test_simulator_conforms_to_the_openapi_spec(sim, tmp_path):
-    if not SPEC.exists():
-        pytest.fail("the Neo OpenAPI spec is not at %s (set NEO_OPENAPI_SPEC)" % SPEC)
+    assert SPEC.is_file(), "the Neo OpenAPI spec is missing from the repository: %s" % SPEC
     # Choices the spec allows and a strict schema check needs (docs/simulator.md): a personal
     # secret without project_id (the schema types it as a string; its description allows
     # "null or absent"), and duplicate names renamed (the spec documents no 409 for POST).
