@@ -22,9 +22,9 @@ description:
 options:
   id:
     description:
-      - UUID of the secret.
+      - UUID of the secret (any case).
       - Without O(project_id), the secret is looked up in the personal scope first, then in each project
-        the caller can see.
+        the caller can see (projects it may not read are skipped with a warning).
       - If O(name) is given too, both must name the same secret.
     type: str
   name:
@@ -35,7 +35,7 @@ options:
     type: str
   project_id:
     description:
-      - UUID of the project whose secret this is. Omit it for a personal secret.
+      - UUID of the project whose secret this is (any case). Omit it for a personal secret.
     type: str
   default_available:
     description:
@@ -47,7 +47,7 @@ options:
       - The value of the secret, used only to create it when no secret of O(name) exists in its scope
         (C(POST /api/v1/secrets)); requires O(name). 1 to 10,000 characters.
       - When the secret exists, the value is neither compared nor sent, because the Neo API can neither read
-        nor change a secret's value; the result says so with RV(value_ignored). To replace a value, delete and
+        nor change a secret's value; the result says so with RV(value_ignored) and a warning. To replace a value, delete and
         re-create the secret in the Neo UI.
       - Never shown in any output. Pass it from Ansible Vault or an AWX credential.
     type: str
@@ -141,10 +141,6 @@ value_ignored:
   returned: when O(value) is given and the secret exists
   type: bool
   sample: true
-msg:
-  description: Explains RV(value_ignored).
-  returned: when RV(value_ignored) is returned
-  type: str
 api_retries:
   description: How many times a request was retried (HTTP 429, 5xx, dropped connections, time-outs).
   returned: always

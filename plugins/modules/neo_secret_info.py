@@ -12,8 +12,10 @@ description:
   - Reads the secrets of the caller's personal scope and/or of projects with C(GET /api/v1/secrets)
     and C(GET /api/v1/secrets?project_id=<uuid>) (every page), and returns them masked.
   - A secret's value is never returned, only the masked form the API shows.
-  - Every requested scope must be readable. A project the caller may list but not read (HTTP 403) makes the
-    task fail with the API's message, rather than return a list that silently misses a scope.
+  - A project named explicitly must be readable; if it is not (for example HTTP 403), the task fails with the API's
+    message, naming the project (id and name).
+  - With O(projects=[*]), a project the caller may list but not read (HTTP 403 or 404) is skipped, returned in
+    RV(unreadable_projects) and named in a warning, so one such project does not hide the others.
   - The module never changes anything, so C(changed) is always false.
 options:
   personal:
@@ -31,9 +33,9 @@ options:
   projects:
     description:
       - Projects whose secrets to read, each a project id or a project name.
-      - A project id must be one of the caller's projects. A name must match exactly one of the caller's
-        projects (names are not unique); a name that several projects share fails with their ids,
-        and an unknown id or name fails naming it.
+      - A project id (a UUID, in any case) is read directly, listed or not. A name must match exactly one of the
+        caller's projects (names are not unique); a name that several projects share fails with their ids, and an
+        unknown name fails naming it.
       - The single element C(*) means every project the caller can list.
       - Mutually exclusive with O(project_id).
     type: list
@@ -140,6 +142,24 @@ secrets:
     created_by_agent:
       description: Whether an AI agent created the secret.
       type: bool
+unreadable_projects:
+  description:
+    - With O(projects=[*]), the projects the caller may list but whose secrets it may not read; their secrets are
+      not in RV(secrets).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Project UUID.
+      type: str
+    name:
+      description: Project name.
+      type: str
+    reason:
+      description: The API's answer, one line.
+      type: str
+      sample: "Neo API 403 forbidden (error_id 9f86d081884c7d65): forbidden request: not a member of this project"
 api_retries:
   description: How many times a request was retried (HTTP 429, 5xx, dropped connections, time-outs).
   returned: always

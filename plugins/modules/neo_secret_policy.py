@@ -14,14 +14,19 @@ description:
   - Lists the projects once, reads every covered scope (all pages) concurrently, computes the plan locally,
     then sends one C(PATCH) per drifted secret through a bounded pool sharing one HTTP session.
   - The first rule that covers a secret's scope and matches its name decides; a secret no rule matches is left alone.
-  - A scope that cannot be read (for example HTTP 403) or a secret whose update fails is reported as C(failed) in
-    RV(entries); everything else is still applied, and then the policy fails (see O(defer_failure)).
+  - A scope that cannot be read (for example HTTP 403, or a list that contradicts itself twice) or a secret whose
+    update fails is reported as C(failed) in RV(entries), with a one-line reason; everything else is still applied,
+    and then the policy fails (see O(defer_failure)). Every planned update ends C(changed), C(failed) or
+    C(not_attempted) (after the API rejected the credentials, no further request is sent).
+  - A project named by id in O(rules[].projects) that the caller cannot list is read directly; if that read fails,
+    that scope alone is a failed entry.
   - The role C(projectdiscovery.neo.secret_policy) wraps this module with a report, a drift gate and AWX statistics.
 options:
   rules:
     description:
       - Ordered list of rules.
-      - A project name must match exactly one visible project; an ambiguous or unknown project fails the task before any write.
+      - A project name must match exactly one visible project; an ambiguous or unknown project name fails the task before
+        any write. Ids are UUIDs, in any case.
     type: list
     elements: dict
     required: true
@@ -62,7 +67,11 @@ options:
     type: str
   report_path:
     description:
-      - Write the report (C(summary) and C(entries)) as JSON to this path on the controller, in check mode too.
+      - Write the report as JSON to this path on the controller, in check mode too - C(generated_at) (UTC), C(mode)
+        (C(check) or C(apply)), C(summary) and C(entries).
+      - The file is created with mode 0600 and passes the same redaction as the task result. A report an earlier run
+        left at this path is removed before the first request, so a run that dies never leaves an old report looking
+        like its own.
     type: path
   fail_on_drift:
     description:
@@ -144,13 +153,16 @@ summary:
       description: Secrets whose flag already matched the policy.
       type: int
     drifted:
-      description: Secrets whose flag differed from the policy when read (after an apply they are changed or failed).
+      description: Secrets whose flag differed from the policy when read (after an apply they are changed, failed or not attempted).
       type: int
     changed:
       description: Secrets updated by this run.
       type: int
     failed:
       description: Secrets whose update failed plus scopes that could not be read.
+      type: int
+    not_attempted:
+      description: Secrets whose update was not sent plus scopes not requested, because the API rejected the credentials earlier in the run.
       type: int
 entries:
   description:
@@ -182,15 +194,16 @@ entries:
       description: Index of the deciding rule.
       type: int
     status:
-      description: C(compliant), C(drifted) (check mode, would change), C(changed) or C(failed).
+      description: C(compliant), C(drifted) (check mode, would change), C(changed), C(failed) or C(not_attempted).
       type: str
     error:
-      description: Why the entry failed, else null.
+      description: Why the entry failed or was not attempted (one line), else null.
       type: str
 table:
   description:
-    - The entries that are not compliant as a fixed-width text table, for play output, closed by a line of counts
-      and, when the policy failed, by the reason (RV(msg)).
+    - The entries that are not compliant (all entries with O(list_compliant)) as a fixed-width text table, for play
+      output, closed by a line of counts and, when the policy failed, by the reason (RV(msg)). With no rows it says
+      that all covered secrets comply, or that no secret is covered.
   returned: success or per-item failure
   type: str
 policy_failed:

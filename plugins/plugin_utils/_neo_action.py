@@ -4,8 +4,8 @@
 """Base class of every action plugin of the collection.
 
 Each module of this collection is a documentation-only file plus an action plugin of the same
-name, so that the HTTP work runs on the controller (about 4 ms a call instead of about 0.3 s
-for a module shipped to a host; see docs/architecture.md). This class gives those plugins what
+name, so that the HTTP work runs on the controller (much cheaper per call than a module shipped
+to a host; docs/architecture.md has the figures). This class gives those plugins what
 ``AnsibleModule`` gives a module: argument validation with ansible-core's own validator,
 environment fallbacks, ``no_log`` redaction of the whole result, and failures as one-line
 messages instead of tracebacks.
