@@ -25,6 +25,8 @@ def _serve_parser():
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--log", help="append one line per request to this file")
     parser.add_argument("--duplicate-policy", choices=DUPLICATE_POLICIES, default="conflict")
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (chain); needs --tls-key")
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     parser.add_argument("--exit-with-parent", action="store_true",
                         help="stop when the process that started the simulator ends (test runners that fork, "
                              "such as ansible-test units, never tear their fixtures down)")
@@ -55,7 +57,8 @@ def serve(argv):
     try:
         simulator = SimulatorServer(load_seed_file(args.seed), host=args.host, port=args.port, log=args.log,
                                     list_form=args.list_form, pagination=args.pagination, page_size=args.page_size,
-                                    latency_ms=args.latency_ms, duplicate_policy=args.duplicate_policy)
+                                    latency_ms=args.latency_ms, duplicate_policy=args.duplicate_policy,
+                                    tls_cert=args.tls_cert, tls_key=args.tls_key)
     except (SeedError, ConfigError) as error:
         print("neo_simulator: %s" % error, file=sys.stderr)
         return 2

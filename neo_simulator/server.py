@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 from neo_simulator.admin import AdminApi
 from neo_simulator.api import NeoApi
-from neo_simulator.config import SimulatorConfig
+from neo_simulator.config import ConfigError, SimulatorConfig
 from neo_simulator.faults import FaultQueue
 from neo_simulator.responses import error_reply
 from neo_simulator.seed import normalize_seed
@@ -84,6 +85,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         """The request log is RequestLog; the default stderr line would duplicate it."""
+
+    def handle(self):
+        # With TLS the handshake happens here, in the connection's own thread (never in the
+        # accept loop); a client that rejects the certificate or hangs up ends it quietly.
+        if not isinstance(self.connection, ssl.SSLSocket):
+            super().handle()
+            return
+        try:
+            self.connection.do_handshake()
+            super().handle()
+        except (ssl.SSLError, ConnectionError):
+            self.close_connection = True
 
     def _handle(self):
         started = time.perf_counter()
@@ -187,12 +200,15 @@ class _HttpServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128  # many clients connecting at once must not see refused connections
 
-    def __init__(self, address, simulator):
+    def __init__(self, address, simulator, ssl_context=None):
         self.simulator = simulator
         self.closing = threading.Event()  # set by stop(): pauses of slow and trickle faults end at once
         self._connections = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+        if ssl_context is not None:
+            # Accepted sockets are TLS sockets; _Handler.handle does the handshake in their thread.
+            self.socket = ssl_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
 
     def server_bind(self):
         # HTTPServer.server_bind resolves the host name (getfqdn), which can stall on a box
@@ -216,7 +232,8 @@ class _HttpServer(ThreadingHTTPServer):
             connections = list(self._connections)
         for connection in connections:
             try:
-                connection.shutdown(socket.SHUT_RDWR)
+                # socket.socket's own shutdown: a TLS socket keeps its TLS object for the thread using it.
+                socket.socket.shutdown(connection, socket.SHUT_RDWR)
             except OSError:
                 pass
 
@@ -225,12 +242,15 @@ class SimulatorServer:
     """A Neo API simulator on a real socket, served from a background thread.
 
     ``config`` keywords: host, port, list_form, pagination, page_size, latency_ms,
-    duplicate_policy, log (path of the request log). Raises SeedError or ConfigError early.
+    duplicate_policy, log (path of the request log). ``tls_cert`` and ``tls_key`` (PEM files,
+    both or neither) serve HTTPS (TLS 1.2 or later) instead of plain HTTP, admin API included.
+    Raises SeedError or ConfigError early.
     """
 
-    def __init__(self, seed, host="127.0.0.1", port=0, log=None, **config):
+    def __init__(self, seed, host="127.0.0.1", port=0, log=None, tls_cert=None, tls_key=None, **config):
         self._start_seed = normalize_seed(seed)
         self._start_config = SimulatorConfig(**config)
+        self._ssl_context = _server_ssl_context(tls_cert, tls_key)
         self.config = self._start_config
         self.store = Store(self._start_seed)
         self.faults = FaultQueue()
@@ -246,7 +266,7 @@ class SimulatorServer:
     def start(self):
         """Bind and serve in a daemon thread; returns self."""
         self.request_log = RequestLog(self._log_path)
-        self._httpd = _HttpServer(self._address, self)
+        self._httpd = _HttpServer(self._address, self, self._ssl_context)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="neo-simulator", daemon=True)
         self._thread.start()
@@ -258,7 +278,7 @@ class SimulatorServer:
 
     @property
     def url(self):
-        return "http://%s:%d" % (self._address[0], self.port)
+        return "%s://%s:%d" % ("http" if self._ssl_context is None else "https", self._address[0], self.port)
 
     def stop(self):
         if self._httpd is None:
@@ -290,3 +310,18 @@ class SimulatorServer:
         self.config = self._start_config
         self.faults.clear()
         self.counters.reset()
+
+
+def _server_ssl_context(cert, key):
+    """The server TLS context (TLS 1.2 or later) of a certificate and key file, or None for plain HTTP."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ConfigError("tls_cert and tls_key must be given together")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as error:
+        raise ConfigError("tls_cert/tls_key: cannot load %s and %s: %s" % (cert, key, error)) from None
+    return context
