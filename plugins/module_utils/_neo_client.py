@@ -88,6 +88,12 @@ REDACTED = "********"
 
 _PRINTABLE_ASCII = frozenset(range(0x21, 0x7f))
 
+# Response headers an observer is told about (lower-case names, or prefixes of names): rate limits,
+# retry hints, request ids and what answered. No other header value ever reaches an observer.
+OBSERVED_HEADERS = frozenset(("retry-after", "x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "x-amz-request-id",
+                              "x-trace-id", "cf-ray", "content-type", "server", "via"))
+OBSERVED_HEADER_PREFIXES = ("x-ratelimit", "x-rate-limit", "ratelimit")
+
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
@@ -292,6 +298,12 @@ class NeoClient:
     so that tests never really wait; ``on_retry(message)`` is called with a one-line message
     before each retry (plugins return it as a warning). ``retry_count`` counts retries over
     the client's life.
+
+    ``observer`` (default None: nothing is recorded) is called with one small dict of facts per
+    HTTP attempt (``event`` "response": method, path, query parameter names, status, HTTP
+    version, allow-listed headers, seconds) and per list page received (``event`` "page": the
+    envelope and pagination keys, item count, record field names). Never a body, a record value,
+    a credential or another header (see ``_observe_response`` and ``_observe_page``).
     """
 
     def __init__(
@@ -314,6 +326,7 @@ class NeoClient:
         page_limit=100,
         list_timeout=DEFAULT_LIST_TIMEOUT,
         max_pages=MAX_PAGES,
+        observer=None,
     ):
         if not HAS_REQUESTS:
             raise NeoConfigError(
@@ -363,6 +376,7 @@ class NeoClient:
         self._monotonic = monotonic
         self._rng = rng
         self._on_retry = on_retry
+        self._observer = observer
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self._lock = threading.Lock()
         self.retry_count = 0
@@ -517,6 +531,8 @@ class NeoClient:
                 raise self._list_error(path, "%s: not complete after %g s (%s, %d items); giving up, the list is not used"
                                        % (what, self.list_timeout, plural(pages[0] - 1, "page"), len(items)))
             body = self._request("GET", path, params=request_params)
+            if self._observer is not None:
+                self._observe_page(path, resource_key, page, request_params, body)
             if isinstance(body, list):
                 if page > 1:
                     raise _Inconsistent("page %d is a bare JSON array while page 1 was an object" % page)
@@ -609,6 +625,7 @@ class NeoClient:
                 raise self._error("not attempted: %s" % self.credentials_rejected, status=401, method=method, path=path, sent=False)
             watch = self._watchdog.watch(self.timeout)
             _CURRENT.watch = watch
+            started = time.perf_counter()
             try:
                 response = self._session.request(
                     method, url, params=params, json=json, headers=self._headers, auth=self._auth,
@@ -621,6 +638,8 @@ class NeoClient:
                     content = self._read_body(response, method, path, MAX_ERROR_BODY_BYTES, truncate=True)
             except requests.exceptions.RequestException as exc:
                 description, transient, never_sent = self._describe_failure(exc, watch.expired)
+                if self._observer is not None:
+                    self._observe_response(method, path, params, attempt, started, None, description)
                 retryable = never_sent or (transient and retry_policy == RETRY_IDEMPOTENT)
                 wait = self._reserve_retry(attempt, None) if retryable else None
                 if wait is not None:
@@ -631,6 +650,8 @@ class NeoClient:
             finally:
                 watch.finish()
                 _CURRENT.watch = None
+            if self._observer is not None:
+                self._observe_response(method, path, params, attempt, started, response, None)
 
             if 200 <= status < 300:
                 return self._parse_json(content, status, method, path)
@@ -760,6 +781,53 @@ class NeoClient:
         if isinstance(exc, exceptions.ContentDecodingError):
             return "the response body could not be decoded", False, False
         return "request error", False, False
+
+    # ------------------------------------------------------------------ observation (only with an observer)
+
+    def _observe_response(self, method, path, params, attempt, started, response, failure):
+        facts = {"event": "response", "method": method, "path": path, "params": sorted(params or ()), "attempt": attempt,
+                 "seconds": time.perf_counter() - started, "status": None, "http_version": None, "headers": {}, "failure": failure}
+        if response is not None:
+            facts.update(status=response.status_code, http_version=getattr(response.raw, "version", None), headers={
+                name: self._scrub(value) for name, value in response.headers.items()
+                if name.lower() in OBSERVED_HEADERS or name.lower().startswith(OBSERVED_HEADER_PREFIXES)})
+        self._observer(facts)
+
+    def _observe_page(self, path, resource_key, page, request_params, body):
+        """The form of one list page as ``_read_list`` reads it: the keys it consults, never a value of a record.
+
+        ``envelope``: "bare", the one key of ``_page_items`` holding the records, or None (not a
+        list response); ``signal``: the key ``_next_page`` decides on; ``count_key``: the one of
+        ``_announced_count``; ``values``: the booleans and integers of the paging keys.
+        """
+        facts = {"event": "page", "path": path, "page": page, "limit": request_params.get("limit"), "params": sorted(request_params),
+                 "keys": None, "envelope": None, "signal": None, "count_key": None, "values": {}, "items": None, "fields": {}, "null_fields": {}}
+        records = None
+        if isinstance(body, list):
+            facts.update(envelope="bare", keys=[])
+            records = body
+        elif isinstance(body, dict):
+            facts["keys"] = sorted(str(key) for key in body)
+            present = [key for key in (resource_key, "data", "items") if key in body]
+            if len(present) == 1 and (body[present[0]] is None or isinstance(body[present[0]], list)):
+                facts["envelope"] = present[0]
+                records = body[present[0]] or []
+            facts["signal"] = next((key for key in ("next_cursor", "has_more", "total") if key in body), None)
+            facts["count_key"] = next((key for key in ("total", "count") if key in body), None)
+            facts["values"] = {key: body[key] for key in ("has_more", "total", "count", "limit", "offset")
+                               if isinstance(body.get(key), (bool, int))}
+            if "next_cursor" in body:
+                facts["values"]["next_cursor"] = bool(body["next_cursor"])
+        if records is not None:
+            facts["items"] = len(records)
+            fields, null_fields = facts["fields"], facts["null_fields"]
+            for record in records:
+                if isinstance(record, dict):
+                    for key, value in record.items():
+                        fields[key] = fields.get(key, 0) + 1
+                        if value is None:
+                            null_fields[key] = null_fields.get(key, 0) + 1
+        self._observer(facts)
 
     # ------------------------------------------------------------------ errors
 
