@@ -8,18 +8,60 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy as policy
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, one_line
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, one_line, plural, safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_junit, render_markdown
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase, unsafe_records
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_files import PrivateFile
 
 MAX_CONCURRENCY = 32
 SUMMARY_KEYS = ("projects", "checked", "compliant", "drifted", "changed", "failed", "not_attempted")
+DIFF_MAX_LINES = 300
+# Rows the result and the table lead with: what needs attention first.
+_STATUS_ORDER = {policy.STATUS_FAILED: 0, policy.STATUS_NOT_ATTEMPTED: 1, policy.STATUS_DRIFTED: 2, policy.STATUS_CHANGED: 3, policy.STATUS_COMPLIANT: 4}
+REPORT_OPTIONS = ("report_path", "junit_path", "markdown_path")
 
 
 def _unexpected(err):
     """One line for an exception the client did not foresee (never raised out of a worker thread)."""
     return "unexpected %s: %s" % (type(err).__name__, one_line(err))
+
+
+def _scope_name(entry):
+    if entry["project_id"] is None:
+        return "personal"
+    return entry["project_name"] or entry["project_id"]
+
+
+def policy_diff(entries, check_mode):
+    """One line per secret the run changes (or would change in check mode), capped at DIFF_MAX_LINES."""
+    wanted = policy.STATUS_DRIFTED if check_mode else policy.STATUS_CHANGED
+    lines = ["%s / %s: default_available %s -> %s (%s)" % (safe_text(_scope_name(entry)), safe_text(entry["secret_name"]),
+                                                          _flag(entry["before"]), _flag(entry["after"]), safe_text(entry["rule_name"]))
+             for entry in entries if entry["status"] == wanted]
+    if len(lines) > DIFF_MAX_LINES:
+        lines = lines[:DIFF_MAX_LINES] + ["... and %d more" % (len(lines) - DIFF_MAX_LINES)]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _flag(value):
+    return "true" if value is True else "false" if value is False else "unset"
+
+
+def json_report(document):
+    """The JSON report: indented, except one compact line per entry.
+
+    Indenting 10,000 entries makes json use its pure-Python encoder (several times slower);
+    one line per secret keeps the file readable and diffable at the speed of the C encoder.
+    """
+    head = {key: value for key, value in document.items() if key != "entries"}
+    head["entries"] = []
+    text = json.dumps(head, indent=2, sort_keys=True)
+    if not document["entries"]:
+        return text + "\n"
+    # Entries hold their keys in one order (ENTRY_FIELDS): no sorting needed for a stable file.
+    lines = ",\n    ".join(map(json.dumps, document["entries"]))
+    return text.replace('"entries": []', '"entries": [\n    %s\n  ]' % lines, 1) + "\n"
 
 
 class ActionModule(NeoActionBase):
@@ -30,14 +72,37 @@ class ActionModule(NeoActionBase):
             "elements": "dict",
             "required": True,
             "options": {
+                "name": {"type": "str"},
                 "match": {"type": "list", "elements": "str", "required": True},
+                "exclude": {"type": "list", "elements": "str"},
                 "projects": {"type": "raw", "default": policy.ALL_PROJECTS},
+                "exclude_projects": {"type": "list", "elements": "str"},
+                "project_tags": {"type": "list", "elements": "str"},
+                "personal": {"type": "bool", "default": False},
+                "created_by": {"type": "str", "default": "any", "choices": list(policy.CREATED_BY)},
+                "default_available": {"type": "bool", "required": True},
+            },
+        },
+        "exceptions": {
+            "type": "list",
+            "elements": "dict",
+            "default": [],
+            "options": {
+                "secret_id": {"type": "str"},
+                "name": {"type": "str"},
+                "project": {"type": "str"},
                 "personal": {"type": "bool", "default": False},
                 "default_available": {"type": "bool", "required": True},
+                "reason": {"type": "str", "required": True},
+                "expires": {"type": "str", "required": True},
+                "owner": {"type": "str"},
             },
         },
         "concurrency": {"type": "int", "default": 8},
         "report_path": {"type": "path"},
+        "junit_path": {"type": "path"},
+        "markdown_path": {"type": "path"},
+        "entries_limit": {"type": "int", "default": 100},
         "list_compliant": {"type": "bool", "default": False},
         "publish_summary_as": {"type": "str"},
         "fail_on_drift": {"type": "bool", "default": False},
@@ -45,28 +110,33 @@ class ActionModule(NeoActionBase):
     }
     role_variables = {
         "projectdiscovery.neo.secret_policy": {
-            option: "neo_secret_policy_" + option for option in ("rules", "concurrency", "report_path", "list_compliant", "fail_on_drift")
+            option: "neo_secret_policy_" + option
+            for option in ("rules", "exceptions", "concurrency", "report_path", "junit_path", "markdown_path", "entries_limit", "list_compliant",
+                           "fail_on_drift")
         },
     }
 
     def check_input(self, params):
         params["rules"] = policy.normalize_rules(params["rules"], self.option_name("rules"))
+        params["exceptions"] = policy.normalize_exceptions(params["exceptions"], self.option_name("exceptions"))
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
             raise NeoInputError("%s: must be between 1 and %d (got %d)" % (self.option_name("concurrency"), MAX_CONCURRENCY, params["concurrency"]))
+        if params["entries_limit"] < 0:
+            raise NeoInputError("%s: must be 0 or more (got %d)" % (self.option_name("entries_limit"), params["entries_limit"]))
         # Checked before any request too, so that a typo does not cost a whole run.
-        params["report"] = PrivateFile(params["report_path"], self.option_name("report_path")) if params["report_path"] else None
+        params["reports"] = {option: PrivateFile(params[option], self.option_name(option)) for option in REPORT_OPTIONS if params[option]}
 
     def client_options(self, params):
         return {"pool_size": params["concurrency"]}
 
     def run_neo(self, client, params, check_mode, diff, warn):
-        rules = params["rules"]
-        report = params["report"]
-        if report is not None:
+        rules, exceptions, reports = params["rules"], params["exceptions"], params["reports"]
+        for report in reports.values():
             # A run that dies half-way must not leave an earlier run's report looking like its own.
             report.remove_stale()
+        today = policy.utc_today()
         directory = ProjectDirectory(client.list_projects())
-        scopes = policy.plan_scopes(rules, directory, self.option_name("rules"))
+        scopes = policy.plan_scopes(rules, directory, self.option_name("rules"), exceptions, self.option_name("exceptions"), today)
 
         def read_scope(scope_key):
             try:
@@ -86,40 +156,69 @@ class ActionModule(NeoActionBase):
                 return entry["secret_id"], {"ok": False, "error": _unexpected(err) + "; the update may have been applied"}
             return entry["secret_id"], {"ok": True, "default_available": after.get("default_available")}
 
+        # The report files hold every covered secret; the task result only what it lists.
+        list_all = params["list_compliant"] or bool(reports)
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
             secrets_by_scope = dict(zip(scopes.keys, pool.map(read_scope, scopes.keys)))
-            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=params["list_compliant"])
+            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=list_all, exceptions=exceptions, today=today)
             outcomes = {} if check_mode else dict(pool.map(write, plan.changes))
 
         entries = policy.apply_results(plan, outcomes, check_mode=check_mode)
-        summary = policy.summarize(entries, plan.projects_count, plan.compliant_unlisted)
+        rules_status = policy.rules_report(rules, plan)
+        exceptions_status = policy.exceptions_report(exceptions, plan, today)
+        summary = policy.summarize(entries, plan.projects_count, plan.compliant_unlisted, rules=rules_status,
+                                   exceptions=policy.exceptions_summary(exceptions_status))
+        for warning in policy.policy_warnings(rules_status, exceptions_status, self.option_name("rules"), self.option_name("exceptions")):
+            warn(warning)
         failure = policy.failure_reason(entries)
         if failure is None and check_mode and params["fail_on_drift"] and summary["drifted"]:
-            failure = "%s drifted from the policy" % ("1 secret" if summary["drifted"] == 1 else "%d secrets" % summary["drifted"])
-        shown = entries if params["list_compliant"] else [entry for entry in entries if entry["status"] != policy.STATUS_COMPLIANT]
+            failure = "%s drifted from the policy" % plural(summary["drifted"], "secret")
+
+        listed = sorted((entry for entry in entries if params["list_compliant"] or entry["status"] != policy.STATUS_COMPLIANT),
+                        key=lambda entry: _STATUS_ORDER[entry["status"]])
+        shown = listed[:params["entries_limit"]]
+        left_out = len(listed) - len(shown)
         result = {
             "summary": summary,
-            "entries": unsafe_records(entries),
+            "entries": unsafe_records(shown),
+            "entries_truncated": left_out,
+            "exceptions": exceptions_status,
             "changed": bool(summary["drifted"] if check_mode else summary["changed"]),
             "policy_failed": failure is not None,
-            "table": self._report_text(shown, summary, check_mode, failure),
+            "table": self._report_text(shown, left_out, bool(reports), summary, check_mode, failure),
         }
+        if diff:
+            result["diff"] = {"prepared": policy_diff(entries, check_mode)}
         if params["publish_summary_as"]:
             # What ansible.builtin.set_stats does (AWX shows it on the job), without a second task
             # that would have to read this whole result again.
             result["ansible_stats"] = {"data": {params["publish_summary_as"]: summary}, "per_host": False, "aggregate": True}
-        if report is not None:
+        if reports:
             document = {"generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "mode": "check" if check_mode else "apply", "summary": summary, "entries": entries}
-            result["report_path"] = report.write(json.dumps(document, indent=2, sort_keys=True) + "\n", self.no_log_values)
+                        "mode": "check" if check_mode else "apply", "failure": failure, "summary": summary, "rules": rules_status,
+                        "exceptions": exceptions_status, "entries": entries}
+            result.update(self._write_reports(reports, document))
         if failure is not None:
             # Deferred, the failure is left to a later task, which can show the report first.
             result.update(msg=failure, failed=not params["defer_failure"])
         return result
 
+    def _write_reports(self, reports, document):
+        """Write each requested report file; returns their paths as result fields."""
+        renderers = {
+            "report_path": lambda: json_report(document),
+            "junit_path": lambda: render_junit(document),
+            "markdown_path": lambda: render_markdown(document),
+        }
+        return {option: report.write(renderers[option](), self.no_log_values) for option, report in reports.items()}
+
     @staticmethod
-    def _report_text(rows, summary, check_mode, failure):
+    def _report_text(rows, left_out, has_report, summary, check_mode, failure):
         """The table, closed by the counts and the reason of a failure (what the role shows)."""
         counts = " ".join("%s=%d" % (key, summary[key]) for key in SUMMARY_KEYS)
-        text = "%s\n%s: %s" % (policy.render_table(rows, summary), "drift report (check mode)" if check_mode else "policy applied", counts)
+        # With every row left out, render_table's "all comply" would be a lie: say what was left out.
+        text = policy.render_table(rows, summary) if rows or not left_out else "(no rows shown)"
+        if left_out:
+            text += "\n... and %d more %s" % (left_out, "in the report" if has_report else "(raise entries_limit, or write a report)")
+        text = "%s\n%s: %s" % (text, "drift report (check mode)" if check_mode else "policy applied", counts)
         return text if failure is None else "%s\n%s" % (text, failure)

@@ -40,6 +40,7 @@ options:
       - Ignored when O(validate_certs) is false.
       - If not set, the value of the E(NEO_CA_PATH) environment variable of the controller is used. When neither
         is given, C(requests) also honours the E(REQUESTS_CA_BUNDLE) environment variable.
+    version_added: 0.2.0
     type: path
   timeout:
     description:

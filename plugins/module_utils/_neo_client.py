@@ -68,7 +68,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 __all__ = ["NeoApiError", "NeoClient", "NeoConfigError", "DEFAULT_API_URL", "HAS_REQUESTS"]
 
 DEFAULT_API_URL = "https://neo.api.projectdiscovery.io"
-USER_AGENT = "projectdiscovery.neo-ansible/0.1.0"
+USER_AGENT = "projectdiscovery.neo-ansible/0.2.0"
 API_KEY_PREFIX = "neo_sk_"
 
 SECRETS_PATH = "/api/v1/secrets"

@@ -24,7 +24,7 @@ MAX_DETAIL_CHARS = 300
 # characters, marks) and line or paragraph separators (Zl, Zp): an API name such as
 # "PROD\u202e_TOKEN" must not be able to make a table or a message say something else or
 # break a row in two.
-_UNSAFE_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+_UNSAFE_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))  # Cs: lone surrogates (JSON can carry them)
 _ASCII_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 REPLACEMENT = "\ufffd"
 
@@ -34,7 +34,8 @@ def safe_text(text):
     text = "" if text is None else str(text)
     if text.isascii():
         return _ASCII_CONTROLS.sub(REPLACEMENT, text)
-    return "".join(REPLACEMENT if unicodedata.category(character) in _UNSAFE_CATEGORIES else character for character in text)
+    return "".join(REPLACEMENT if unicodedata.category(character) in _UNSAFE_CATEGORIES or character in "\ufffe\uffff" else character
+                   for character in text)
 
 
 def one_line(text, limit=MAX_DETAIL_CHARS):

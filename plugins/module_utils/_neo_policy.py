@@ -3,30 +3,38 @@
 """Policy evaluation of ``neo_secret_policy`` and the ``secret_policy`` role (plain Python, no I/O).
 
 A policy is an ordered list of rules (option ``rules``, role variable
-``neo_secret_policy_rules``). Each rule has:
+``neo_secret_policy_rules``) and a list of time-boxed exceptions (``exceptions``). A rule has:
 
-``match``
-    Non-empty list of name globs, matched case-sensitively (:func:`fnmatch.fnmatchcase`)
-    against the secret name.
-``projects``
+``name``
+    A label shown in entries and reports (default ``rule N``, N counting from 1).
+``match`` / ``exclude``
+    Name globs (:func:`fnmatch.fnmatchcase`, case-sensitive): the rule decides a secret whose
+    name matches ``match`` and no ``exclude`` glob. A glob that can never match a secret name
+    (names are upper-case letters, digits and ``_``) is an error.
+``projects`` / ``exclude_projects`` / ``project_tags``
     ``"*"`` (every project the caller can list; the default) or a list of project ids or
-    names. An explicit list restricts the rule to those projects; an empty list is allowed
-    only together with ``personal: true``.
+    names; minus ``exclude_projects``; and, with ``project_tags``, only projects carrying at
+    least one of those tags (an intersection).
 ``personal``
     Whether the rule also covers the caller's personal secrets (default ``false``).
+``created_by``
+    ``any`` (default), ``agent`` (records with ``created_by_agent: true``) or ``user``.
 ``default_available``
     The required flag of every secret the rule decides (a real boolean, required).
 
-The first rule that both *covers the scope* of a secret and *matches its name* decides that
-secret. A secret that no rule decides is left alone: it does not appear in the plan.
+An exception in force (``expires`` not before the controller's UTC date) decides its secret
+before any rule, even a secret no rule covers; an expired one is ignored (the rules decide
+again). Otherwise the first rule that both covers the scope of a secret and selects it
+decides; a secret nothing decides is left alone: it does not appear in the plan.
 
 Intended use by the action plugin (rules validated once, scopes computed once)::
 
     rules = normalize_rules(raw_rules, "rules")       # PolicyError before any API call
+    exceptions = normalize_exceptions(raw, "exceptions")
     directory = ProjectDirectory(client.list_projects())
-    scopes = plan_scopes(rules, directory, "rules")   # name errors before any write
+    scopes = plan_scopes(rules, directory, "rules", exceptions, "exceptions")   # name errors before any write
     secrets_by_scope = {key: records or ScopeFailure(reason) for key in scopes.keys}
-    plan = build_plan(rules, scopes, secrets_by_scope, list_compliant)
+    plan = build_plan(rules, scopes, secrets_by_scope, list_compliant, exceptions, today)
     outcomes = {entry["secret_id"]: outcome of its PATCH for entry in plan.changes}
     entries = apply_results(plan, outcomes, check_mode)
     summary = summarize(entries, plan.projects_count, plan.compliant_unlisted)
@@ -37,13 +45,25 @@ Entries only ever hold the fields listed in :data:`ENTRY_FIELDS`; a secret's ``v
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import fnmatch
 import re
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import PolicyError, plural, safe_text
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ALL_PROJECTS
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ALL_PROJECTS, normalize_id
 
-RULE_OPTIONS = ("match", "projects", "personal", "default_available")
+RULE_OPTIONS = ("name", "match", "exclude", "projects", "exclude_projects", "project_tags", "personal", "created_by", "default_available")
+EXCEPTION_OPTIONS = ("secret_id", "name", "project", "personal", "default_available", "reason", "expires", "owner")
+CREATED_BY = ("any", "agent", "user")
+EXCEPTION_IN_FORCE = "in_force"
+EXCEPTION_EXPIRED = "expired"
+EXCEPTION_UNMATCHED = "unmatched"
+#: An exception in force that ends within this many days is listed first and flagged.
+EXPIRING_SOON_DAYS = 14
+# What a secret name is made of (a glob must be able to match one).
+_NAME_CHARACTERS = re.compile(r"^[A-Z0-9_]+$")
+_SECRET_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 STATUS_COMPLIANT = "compliant"
 STATUS_DRIFTED = "drifted"
@@ -52,7 +72,8 @@ STATUS_FAILED = "failed"
 STATUS_NOT_ATTEMPTED = "not_attempted"
 
 #: The keys of every plan / result entry, in display order.
-ENTRY_FIELDS = ("project_id", "project_name", "secret_id", "secret_name", "before", "after", "rule", "status", "error")
+ENTRY_FIELDS = ("project_id", "project_name", "secret_id", "secret_name", "before", "after", "rule", "rule_name", "status", "error",
+                "created_by_agent", "exception_reason", "exception_expires", "exception_owner")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,26 +97,63 @@ class Rule:
     projects: object
     personal: bool
     default_available: bool
+    name: str = ""
+    exclude: tuple = ()
+    exclude_projects: tuple = ()
+    project_tags: tuple = ()
+    created_by: str = "any"
 
     def matches(self, name):
-        """True when ``name`` matches one of the globs (case-sensitive)."""
-        return isinstance(name, str) and _compile(self).match(name) is not None
+        """True when ``name`` matches one of the globs and none of the exclusions (case-sensitive)."""
+        return isinstance(name, str) and _compile(self.match).match(name) is not None and not (
+            self.exclude and _compile(self.exclude).match(name) is not None)
+
+    def selects_creator(self, record):
+        if self.created_by == "any":
+            return True
+        return (record.get("created_by_agent") is True) == (self.created_by == "agent")
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyException:
+    """One validated exception: ``secret_id``, or ``name`` with ``project`` (a ref as written) or ``personal``."""
+
+    index: int
+    default_available: bool
+    reason: str
+    expires: datetime.date
+    secret_id: str = None
+    name: str = None
+    project: str = None
+    personal: bool = False
+    owner: str = None
+
+    def status(self, today):
+        """``in_force`` until the end of ``expires`` (a UTC date), then ``expired``."""
+        return EXCEPTION_IN_FORCE if today <= self.expires else EXCEPTION_EXPIRED
+
+    def entry_fields(self):
+        return {"exception_reason": self.reason, "exception_expires": self.expires.isoformat(), "exception_owner": self.owner}
 
 
 @dataclasses.dataclass(frozen=True)
 class Scopes:
-    """Which scopes must be read, and the project ids each rule covers.
+    """Which scopes must be read, and which project ids each rule covers.
 
-    ``personal``: whether the personal scope must be read (some rule has ``personal: true``).
-    ``project_ids``: the project scopes to read, in the order of the projects list.
-    ``rule_projects``: per rule (by index) ``"*"`` or a frozenset of resolved project ids.
-    ``project_names``: project id -> name for every listed project (the projects ``*`` covers).
+    ``personal``: whether the personal scope must be read (a rule or an exception covers it).
+    ``project_ids``: the project scopes to read: listed projects in list order, then unlisted
+    ids named explicitly, in the order they are named.
+    ``rule_projects``: per rule (by index) the frozenset of project ids it covers.
+    ``exception_scopes``: per exception (by index) the scope key it names (None: personal), or
+    ``False`` for an exception by ``secret_id`` (any scope read).
+    ``project_names``: project id -> name for every listed project.
     """
 
     personal: bool
     project_ids: tuple
     rule_projects: tuple
     project_names: dict = dataclasses.field(compare=False, hash=False)
+    exception_scopes: tuple = ()
 
     @property
     def keys(self):
@@ -106,11 +164,7 @@ class Scopes:
         """True when ``rule`` covers the scope ``scope_key`` (``None``: personal, else a project id)."""
         if scope_key is None:
             return rule.personal
-        projects = self.rule_projects[rule.index]
-        if projects == ALL_PROJECTS:
-            # "*" is every project the caller can list, not one read only because a rule names it.
-            return scope_key in self.project_names
-        return scope_key in projects
+        return scope_key in self.rule_projects[rule.index]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,12 +176,16 @@ class Plan:
     not be read is one ``failed`` entry with ``secret_id`` None.
     ``projects_count``: number of project scopes the policy covers (read or failed).
     ``compliant_unlisted``: compliant secrets left out of ``entries`` (``build_plan(list_compliant=False)``).
+    ``rule_decided``: per rule (by index) how many secrets it decided.
+    ``exception_matched``: per exception (by index) how many secrets it decided (0 when expired).
     """
 
     entries: tuple
     projects_count: int
     scopes: Scopes = dataclasses.field(compare=False, hash=False)
     compliant_unlisted: int = 0
+    rule_decided: tuple = ()
+    exception_matched: tuple = ()
 
     @property
     def changes(self):
@@ -161,17 +219,92 @@ def _string_list(value, where, what):
     return tuple(result)
 
 
-def _normalize_rule(prefix, index, raw):
-    if not isinstance(raw, dict):
-        raise PolicyError("%s: must be a dictionary with the options %s, got %s" % (_path(prefix, index), ", ".join(RULE_OPTIONS), _type_name(raw)))
-    for key in raw:
-        if key not in RULE_OPTIONS:
-            raise PolicyError("%s: unknown option %r (valid options: %s)" % (_path(prefix, index, str(key)), key, ", ".join(sorted(RULE_OPTIONS))))
+def _impossible_characters(pattern):
+    """The characters of ``pattern`` that no secret name (upper-case letters, digits, ``_``) can match.
 
-    match = raw.get("match")
-    if not isinstance(match, (list, tuple)) or not match:
-        raise PolicyError("%s: must be a non-empty list of name patterns" % _path(prefix, index, "match"))
-    match = _string_list(match, _path(prefix, index, "match"), "a name pattern")
+    Outside a bracket expression only those characters, ``*`` and ``?`` can match; inside one
+    (``[A-Z]``, ``[!0-9]``) ranges and a leading ``!`` or ``^`` are syntax too. An unclosed ``[``
+    is a literal bracket to fnmatch, as are ``-``, ``!``, ``^`` and ``]`` outside brackets.
+    """
+    bad = set()
+    position = 0
+    while position < len(pattern):
+        character = pattern[position]
+        if character == "[":
+            start = position + 1
+            if pattern[start:start + 1] in ("!", "^"):
+                start += 1
+            end = pattern.find("]", start + 1)
+            if end >= 0:
+                bad.update(c for c in pattern[start:end] if c != "-" and not _NAME_CHARACTERS.match(c))
+                position = end + 1
+                continue
+        if character not in "*?" and not _NAME_CHARACTERS.match(character):
+            bad.add(character)
+        position += 1
+    return bad
+
+
+def _check_glob(pattern, where):
+    """A glob that can match a secret name, or a PolicyError saying why it never could."""
+    bad = _impossible_characters(pattern)
+    if not bad:
+        return
+    if pattern.upper() != pattern and not _impossible_characters(pattern.upper()):
+        raise PolicyError("%s: %r can never match a secret name: names are upper-case (did you mean %r?)" % (where, pattern, pattern.upper()))
+    raise PolicyError("%s: %r can never match a secret name: %s never appear in one (upper-case letters, digits and _ only)"
+                      % (where, pattern, ", ".join(repr(character) for character in sorted(bad))))
+
+
+def _globs(raw, key, where, required):
+    value = raw.get(key)
+    if value is None and not required:
+        return ()
+    if not isinstance(value, (list, tuple)) or (required and not value):
+        raise PolicyError("%s: must be a%s list of name patterns" % (where, " non-empty" if required else ""))
+    globs = _string_list(value, where, "a name pattern")
+    for item, pattern in enumerate(globs):
+        _check_glob(pattern, "%s[%d]" % (where, item))
+    return globs
+
+
+def _optional_strings(raw, key, where, what):
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise PolicyError("%s: must be a list of %ss, got %s" % (where, what, _type_name(value)))
+    return _string_list(value, where, "a " + what)
+
+
+def _boolean(raw, key, where, default=None):
+    value = raw.get(key)
+    if value is None:
+        if default is None:
+            raise PolicyError("%s: required option is missing" % where)
+        return default
+    if not isinstance(value, bool):
+        raise PolicyError("%s: must be a boolean (true or false), got %s" % (where, _type_name(value)))
+    return value
+
+
+def _unknown_keys(raw, allowed, where):
+    if not isinstance(raw, dict):
+        raise PolicyError("%s: must be a dictionary with the options %s, got %s" % (where, ", ".join(allowed), _type_name(raw)))
+    for key in raw:
+        if key not in allowed:
+            raise PolicyError("%s.%s: unknown option %r (valid options: %s)" % (where, key, key, ", ".join(sorted(allowed))))
+
+
+def _normalize_rule(prefix, index, raw):
+    _unknown_keys(raw, RULE_OPTIONS, _path(prefix, index))
+    name = raw.get("name")
+    if name is None:
+        name = "rule %d" % (index + 1)
+    elif not isinstance(name, str) or not name.strip():
+        raise PolicyError("%s: must be a non-empty string" % _path(prefix, index, "name"))
+    match = _globs(raw, "match", _path(prefix, index, "match"), required=True)
+    exclude = _globs(raw, "exclude", _path(prefix, index, "exclude"), required=False)
 
     projects = raw.get("projects")
     where = _path(prefix, index, "projects")
@@ -183,22 +316,21 @@ def _normalize_rule(prefix, index, raw):
         raise PolicyError("%s: must be '*' or a list of project ids or names, got %r" % (where, projects))
     else:
         raise PolicyError("%s: must be '*' or a list of project ids or names, got %s" % (where, _type_name(projects)))
+    exclude_projects = _optional_strings(raw, "exclude_projects", _path(prefix, index, "exclude_projects"), "project id or name")
+    project_tags = tuple(tag.strip() for tag in _optional_strings(raw, "project_tags", _path(prefix, index, "project_tags"), "tag"))
 
-    personal = raw.get("personal")
-    if personal is None:
-        personal = False
-    if not isinstance(personal, bool):
-        raise PolicyError("%s: must be a boolean (true or false), got %s" % (_path(prefix, index, "personal"), _type_name(personal)))
-
-    if "default_available" not in raw or raw["default_available"] is None:
-        raise PolicyError("%s: required option is missing" % _path(prefix, index, "default_available"))
-    default_available = raw["default_available"]
-    if not isinstance(default_available, bool):
-        raise PolicyError("%s: must be a boolean (true or false), got %s" % (_path(prefix, index, "default_available"), _type_name(default_available)))
+    personal = _boolean(raw, "personal", _path(prefix, index, "personal"), default=False)
+    created_by = raw.get("created_by")
+    if created_by is None:
+        created_by = "any"
+    if created_by not in CREATED_BY:
+        raise PolicyError("%s: must be one of %s, got %r" % (_path(prefix, index, "created_by"), ", ".join(CREATED_BY), created_by))
+    default_available = _boolean(raw, "default_available", _path(prefix, index, "default_available"))
 
     if projects == () and not personal:
         raise PolicyError("%s: an empty list with personal false covers no secret; list projects, use '*' or set personal to true" % where)
-    return Rule(index=index, match=match, projects=projects, personal=personal, default_available=default_available)
+    return Rule(index=index, name=name.strip(), match=match, exclude=exclude, projects=projects, exclude_projects=exclude_projects,
+                project_tags=project_tags, personal=personal, created_by=created_by, default_available=default_available)
 
 
 def normalize_rules(rules, option="rules"):
@@ -215,39 +347,122 @@ def normalize_rules(rules, option="rules"):
     return [_normalize_rule(option, index, raw) for index, raw in enumerate(rules)]
 
 
-def plan_scopes(rules, directory, option="rules"):
-    """The :class:`Scopes` the validated ``rules`` need, resolved against a ProjectDirectory.
+def _date(value, where):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PolicyError("%s: must be a date YYYY-MM-DD, got %r" % (where, value))
+
+
+def _text(raw, key, where, required):
+    value = raw.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise PolicyError("%s: %s a non-empty string" % (where, "required: give" if value is None else "must be"))
+    return " ".join(value.split())
+
+
+def _normalize_exception(prefix, index, raw):
+    where = _path(prefix, index)
+    _unknown_keys(raw, EXCEPTION_OPTIONS, where)
+    try:
+        secret_id = normalize_id(_path(prefix, index, "secret_id"), raw.get("secret_id"))
+    except ValueError as err:
+        raise PolicyError(str(err)) from None
+    name = _text(raw, "name", _path(prefix, index, "name"), required=False)
+    if name is not None and not _SECRET_NAME.match(name):
+        raise PolicyError("%s: %r is not a valid secret name (an upper-case letter, then upper-case letters, digits or underscores)"
+                          % (_path(prefix, index, "name"), name))
+    project = _text(raw, "project", _path(prefix, index, "project"), required=False)
+    personal = _boolean(raw, "personal", _path(prefix, index, "personal"), default=False)
+    if secret_id is not None:
+        if name is not None or project is not None or personal:
+            raise PolicyError("%s: give either secret_id, or name with project or personal: true, not both" % where)
+    elif name is None:
+        raise PolicyError("%s: give secret_id, or name with project (an id or name) or personal: true" % where)
+    elif (project is None) == (not personal):
+        raise PolicyError("%s: with name, give exactly one of project (an id or name) and personal: true" % where)
+    return PolicyException(
+        index=index, secret_id=secret_id, name=name, project=project, personal=personal,
+        default_available=_boolean(raw, "default_available", _path(prefix, index, "default_available")),
+        reason=_text(raw, "reason", _path(prefix, index, "reason"), required=True),
+        expires=_date(raw.get("expires"), _path(prefix, index, "expires")),
+        owner=_text(raw, "owner", _path(prefix, index, "owner"), required=False),
+    )
+
+
+def normalize_exceptions(exceptions, option="exceptions"):
+    """Validate the exceptions and return a list of :class:`PolicyException` (index = position)."""
+    if exceptions is None:
+        return []
+    if not isinstance(exceptions, (list, tuple)):
+        raise PolicyError("%s: must be a list of exceptions, got %s" % (option, _type_name(exceptions)))
+    return [_normalize_exception(option, index, raw) for index, raw in enumerate(exceptions)]
+
+
+def plan_scopes(rules, directory, option="rules", exceptions=(), exceptions_option="exceptions", today=None):
+    """The :class:`Scopes` the validated ``rules`` and ``exceptions`` need, resolved against a ProjectDirectory.
 
     A project name that matches nothing or several projects raises (before any write); an
     explicit id is kept even when it is not listed: that scope is read directly, and a failed
-    read fails that scope alone. Project scopes come in the order of the project list, then
-    unlisted ids in rule order.
+    read fails that scope alone. ``*`` and ``project_tags`` only ever cover listed projects
+    (the list is where tags come from). An exception in force by ``secret_id`` may name a
+    secret of any scope, so it makes every listed project and the personal scope read; an
+    expired exception reads nothing and its project is not resolved (it is ignored).
     """
+    today = today or utc_today()
     rule_projects = []
     explicit = []
     for rule in rules:
         if rule.projects == ALL_PROJECTS:
-            rule_projects.append(ALL_PROJECTS)
-            continue
-        ids = directory.resolve_all(rule.projects, _path(option, rule.index, "projects"))
-        rule_projects.append(frozenset(ids))
-        explicit.extend(project_id for project_id in ids if project_id not in explicit)
-    if ALL_PROJECTS in rule_projects:
-        wanted = list(directory.ids)
-    else:
-        wanted = [project_id for project_id in directory.ids if project_id in explicit]
-    wanted.extend(project_id for project_id in explicit if project_id not in directory)
+            ids = list(directory.ids)
+        else:
+            ids = directory.resolve_all(rule.projects, _path(option, rule.index, "projects"))
+            explicit.extend(project_id for project_id in ids if project_id not in explicit)
+        excluded = set(directory.resolve_all(rule.exclude_projects, _path(option, rule.index, "exclude_projects")))
+        if rule.project_tags:
+            wanted_tags = set(rule.project_tags)
+            ids = [project_id for project_id in ids if directory.tags(project_id) & wanted_tags]
+        rule_projects.append(frozenset(project_id for project_id in ids if project_id not in excluded))
+    exception_scopes = []
+    every_scope = False
+    for exception in exceptions:
+        if exception.status(today) != EXCEPTION_IN_FORCE:
+            exception_scopes.append(False)
+        elif exception.secret_id is not None:
+            exception_scopes.append(False)
+            every_scope = True
+        elif exception.personal:
+            exception_scopes.append(None)
+        else:
+            project_id = directory.resolve(exception.project, _path(exceptions_option, exception.index, "project"))
+            exception_scopes.append(project_id)
+            if project_id not in explicit:
+                explicit.append(project_id)
+    wanted = set().union(*rule_projects) | {key for key in exception_scopes if key}
+    if every_scope:
+        wanted |= set(directory.ids)
+    project_ids = [project_id for project_id in directory.ids if project_id in wanted]
+    project_ids.extend(project_id for project_id in explicit if project_id not in directory and project_id in wanted)
     return Scopes(
-        personal=any(rule.personal for rule in rules),
-        project_ids=tuple(wanted),
+        personal=every_scope or any(rule.personal for rule in rules) or any(key is None for key in exception_scopes),
+        project_ids=tuple(project_ids),
         rule_projects=tuple(rule_projects),
         project_names=dict(directory.names),
+        exception_scopes=tuple(exception_scopes),
     )
 
 
-def _compile(rule):
-    """One regular expression for the rule's globs (``fnmatch`` semantics, case-sensitive)."""
-    return re.compile("|".join("(?:%s)" % fnmatch.translate(pattern) for pattern in rule.match))
+def _compile(patterns):
+    """One regular expression for globs (``fnmatch`` semantics, case-sensitive)."""
+    return re.compile("|".join("(?:%s)" % fnmatch.translate(pattern) for pattern in patterns))
 
 
 def _scope_failure(records):
@@ -264,21 +479,51 @@ def _scope_failure(records):
     return None
 
 
-def _decider(deciders):
-    """A function from a secret name to the rule that decides it (the first that matches), or None."""
-    if len(deciders) == 1:
-        rule, match = deciders[0][0], deciders[0][1].match
-        return lambda name: rule if match(name) is not None else None
+def _decider(rules):
+    """A function from a secret record to the rule that decides it (the first that selects it), or None."""
+    compiled = [(rule, _compile(rule.match).match, _compile(rule.exclude).match if rule.exclude else None) for rule in rules]
+    if len(compiled) == 1 and compiled[0][2] is None and compiled[0][0].created_by == "any":
+        rule, match = compiled[0][0], compiled[0][1]
+        return lambda record: rule if match(record["name"]) is not None else None
 
-    def decide(name):
-        for rule, pattern in deciders:
-            if pattern.match(name) is not None:
+    def decide(record):
+        name = record["name"]
+        for rule, match, exclude in compiled:
+            if match(name) is not None and (exclude is None or exclude(name) is None) and rule.selects_creator(record):
                 return rule
         return None
     return decide
 
 
-def _scope_entries(scope_key, project_name, records, deciders, list_compliant):
+class _ExceptionIndex:
+    """The exceptions in force, found by secret id (any scope) or by name within one scope."""
+
+    def __init__(self, exceptions, scopes, today):
+        self.by_id = {}
+        self.by_scope_name = {}
+        self.matched = [0] * len(exceptions)
+        for exception in exceptions:
+            if exception.status(today) != EXCEPTION_IN_FORCE:
+                continue
+            if exception.secret_id is not None:
+                self.by_id.setdefault(exception.secret_id, exception)
+            else:
+                self.by_scope_name.setdefault((scopes.exception_scopes[exception.index], exception.name), exception)
+
+    def __bool__(self):
+        return bool(self.by_id or self.by_scope_name)
+
+    def find(self, scope_key, record):
+        by_id = self.by_id.get(record["id"].lower())
+        by_name = self.by_scope_name.get((scope_key, record["name"]))
+        # The first exception in list order wins, whichever way it names the secret.
+        exception = by_id if by_name is None or (by_id is not None and by_id.index < by_name.index) else by_name
+        if exception is not None:
+            self.matched[exception.index] += 1
+        return exception
+
+
+def _scope_entries(scope_key, project_name, records, decide, exceptions, list_compliant, decided_counts):
     """The entries of one scope (sorted by secret name, then id) and how many compliant secrets were left out.
 
     The client never returns a list with an id twice (docs/guarantees.md), so each record is one secret.
@@ -286,25 +531,37 @@ def _scope_entries(scope_key, project_name, records, deciders, list_compliant):
     failure = _scope_failure(records)
     if failure is not None:
         status = STATUS_FAILED if failure.attempted else STATUS_NOT_ATTEMPTED
-        return [{"project_id": scope_key, "project_name": project_name, "secret_id": None, "secret_name": None,
-                 "before": None, "after": None, "rule": None, "status": status, "error": failure.reason}], 0
-    decide = _decider(deciders)
+        entry = dict.fromkeys(ENTRY_FIELDS)
+        entry.update(project_id=scope_key, project_name=project_name, status=status, error=failure.reason)
+        return [entry], 0
     entries = []
     decided = 0
     for record in records:
-        rule = decide(record["name"])
-        if rule is None:
-            continue
+        exception = exceptions.find(scope_key, record) if exceptions else None
+        if exception is not None:
+            rule, after = None, exception.default_available
+        else:
+            rule = decide(record) if decide is not None else None
+            if rule is None:
+                continue
+            decided_counts[rule.index] += 1
+            after = rule.default_available
         decided += 1
         before = record.get("default_available")
-        compliant = before is rule.default_available
+        compliant = before is after
         if compliant and not list_compliant:
             continue
-        entries.append({
+        entry = {
             "project_id": scope_key, "project_name": project_name, "secret_id": record["id"], "secret_name": record["name"],
-            "before": before, "after": rule.default_available, "rule": rule.index,
+            "before": before, "after": after, "rule": None if rule is None else rule.index,
+            "rule_name": "exception" if rule is None else rule.name,
             "status": STATUS_COMPLIANT if compliant else STATUS_DRIFTED, "error": None,
-        })
+            "created_by_agent": record.get("created_by_agent") if isinstance(record.get("created_by_agent"), bool) else None,
+            "exception_reason": None, "exception_expires": None, "exception_owner": None,
+        }
+        if exception is not None:
+            entry.update(exception.entry_fields())
+        entries.append(entry)
     entries.sort(key=_by_name_then_id)
     return entries, decided - len(entries)
 
@@ -313,8 +570,8 @@ def _by_name_then_id(entry):
     return entry["secret_name"], entry["secret_id"]
 
 
-def build_plan(rules, scopes, secrets_by_scope, list_compliant=True):
-    """Evaluate the validated ``rules`` against the secrets read for ``scopes``.
+def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=(), today=None):
+    """Evaluate the validated ``rules`` and ``exceptions`` against the secrets read for ``scopes``.
 
     ``secrets_by_scope`` maps a scope key (project id, or ``None`` for personal) to the list of
     secret records of that scope, or to a :class:`ScopeFailure` when it could not be read. Each
@@ -324,18 +581,73 @@ def build_plan(rules, scopes, secrets_by_scope, list_compliant=True):
     ``not_attempted``) entry with ``secret_id`` None. With ``list_compliant`` false, compliant
     secrets get no entry and are only counted in :attr:`Plan.compliant_unlisted`. A record's
     ``before`` is its ``default_available`` as read; anything that is not exactly the desired
-    boolean is ``drifted``.
+    boolean is ``drifted``. ``today`` (the controller's UTC date) decides which exceptions are
+    in force.
     """
-    compiled = [(rule, _compile(rule)) for rule in rules]
+    today = today or utc_today()
+    index = _ExceptionIndex(exceptions, scopes, today)
+    decided_counts = [0] * len(rules)
     entries = []
     unlisted = 0
     for scope_key in scopes.keys:
-        deciders = [(rule, pattern) for rule, pattern in compiled if scopes.covers(rule, scope_key)]
+        covering = [rule for rule in rules if scopes.covers(rule, scope_key)]
+        decide = _decider(covering) if covering else None
         project_name = None if scope_key is None else scopes.project_names.get(scope_key)
-        scope_entries, scope_unlisted = _scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), deciders, list_compliant)
+        scope_entries, scope_unlisted = _scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), decide, index,
+                                                       list_compliant, decided_counts)
         entries.extend(scope_entries)
         unlisted += scope_unlisted
-    return Plan(entries=tuple(entries), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted)
+    return Plan(entries=tuple(entries), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted,
+                rule_decided=tuple(decided_counts), exception_matched=tuple(index.matched))
+
+
+def utc_today():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def rules_report(rules, plan):
+    """Each rule with how many secrets it decided (what ``summary.rules`` and the reports show)."""
+    return [{"index": rule.index, "name": rule.name, "default_available": rule.default_available, "decided": plan.rule_decided[rule.index]}
+            for rule in rules]
+
+
+def exceptions_report(exceptions, plan, today=None):
+    """Each exception with its status (in force, expired, unmatched), days left and matches, in input order."""
+    today = today or utc_today()
+    report = []
+    for exception in exceptions:
+        status = exception.status(today)
+        matched = plan.exception_matched[exception.index] if exception.index < len(plan.exception_matched) else 0
+        if status == EXCEPTION_IN_FORCE and not matched:
+            status = EXCEPTION_UNMATCHED
+        report.append({
+            "index": exception.index, "secret_id": exception.secret_id, "name": exception.name, "project": exception.project,
+            "personal": exception.personal, "default_available": exception.default_available, "reason": exception.reason,
+            "expires": exception.expires.isoformat(), "owner": exception.owner, "status": status,
+            "days_left": (exception.expires - today).days, "matched": matched,
+        })
+    return report
+
+
+def exceptions_summary(report):
+    counts = {EXCEPTION_IN_FORCE: 0, EXCEPTION_EXPIRED: 0, EXCEPTION_UNMATCHED: 0}
+    for exception in report:
+        counts[exception["status"]] += 1
+    return counts
+
+
+def policy_warnings(rules_status, exceptions_status, rules_option="rules", exceptions_option="exceptions"):
+    """Warnings for rules that decided nothing, and for expired or unmatched exceptions (naming the options as written)."""
+    warnings = ["rule %r (%s[%d]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing"
+                % (rule["name"], rules_option, rule["index"]) for rule in rules_status if not rule["decided"]]
+    for exception in exceptions_status:
+        what = exception["secret_id"] or exception["name"]
+        if exception["status"] == EXCEPTION_EXPIRED:
+            warnings.append("exception for %s (%s[%d]) expired on %s and is ignored: the rules decide again"
+                            % (what, exceptions_option, exception["index"], exception["expires"]))
+        elif exception["status"] == EXCEPTION_UNMATCHED:
+            warnings.append("exception for %s (%s[%d]) matches no secret in the scopes read" % (what, exceptions_option, exception["index"]))
+    return warnings
 
 
 def apply_results(plan, outcomes, check_mode=False):
@@ -371,7 +683,7 @@ def apply_results(plan, outcomes, check_mode=False):
     return result
 
 
-def summarize(entries, projects_count, compliant_unlisted=0):
+def summarize(entries, projects_count, compliant_unlisted=0, rules=None, exceptions=None):
     """Counts for the role's report.
 
     - ``projects``: ``projects_count``, the number of project scopes the policy covers (read or not);
@@ -386,7 +698,8 @@ def summarize(entries, projects_count, compliant_unlisted=0):
       API rejected the credentials).
 
     Hence after an apply ``drifted == changed + failed secrets + not_attempted secrets``; in
-    check mode ``changed == 0``.
+    check mode ``changed == 0``. ``rules`` (from :func:`rules_report`) and ``exceptions`` (from
+    :func:`exceptions_summary`), when given, are added as they are.
     """
     counts = {"projects": projects_count, "checked": compliant_unlisted, "compliant": compliant_unlisted, "drifted": 0, "changed": 0,
               "failed": 0, "not_attempted": 0}
@@ -403,7 +716,14 @@ def summarize(entries, projects_count, compliant_unlisted=0):
             counts["drifted"] += 1
             if status == STATUS_CHANGED:
                 counts["changed"] += 1
+    if rules is not None:
+        counts["rules"] = [{"index": rule["index"], "name": rule["name"], "decided": rule["decided"]} for rule in rules]
+    if exceptions is not None:
+        counts["exceptions"] = exceptions
     return counts
+
+
+_NOT_ATTEMPTED_PREFIX = "not attempted: "
 
 
 def failure_reason(entries):
@@ -432,7 +752,10 @@ def failure_reason(entries):
     skipped = counts.get((STATUS_NOT_ATTEMPTED, True), 0) + counts.get((STATUS_NOT_ATTEMPTED, False), 0)
     if skipped:
         # Not attempted has one cause in practice (the credentials were rejected): say it once.
-        parts.append("%s not attempted: %s" % (plural(skipped, "read or update", "reads or updates"), reasons[0]))
+        reason = reasons[0]
+        if reason.startswith(_NOT_ATTEMPTED_PREFIX):
+            reason = reason[len(_NOT_ATTEMPTED_PREFIX):]
+        parts.append("%s not attempted: %s" % (plural(skipped, "read or update", "reads or updates"), reason))
     return "; ".join(parts) + "; see entries" if parts else None
 
 

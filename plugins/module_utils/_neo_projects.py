@@ -57,6 +57,7 @@ class ProjectDirectory:
     def __init__(self, projects):
         self.ids = []
         self.names = {}
+        self._tags = {}
         by_name = {}
         for position, project in enumerate(projects or ()):
             project_id = project.get("id") if isinstance(project, dict) else None
@@ -68,6 +69,8 @@ class ProjectDirectory:
             name = project.get("name") if isinstance(project.get("name"), str) else None
             self.ids.append(project_id)
             self.names[project_id] = name
+            tags = project.get("tags")
+            self._tags[project_id] = frozenset(tag.strip() for tag in tags if isinstance(tag, str)) if isinstance(tags, list) else frozenset()
             if name is not None:
                 by_name.setdefault(name, []).append(project_id)
         self._by_name = by_name
@@ -77,6 +80,10 @@ class ProjectDirectory:
 
     def name(self, project_id):
         return self.names.get(project_id)
+
+    def tags(self, project_id):
+        """The tags of a listed project (empty for a project that is not listed)."""
+        return self._tags.get(project_id, frozenset())
 
     def label(self, project_id):
         return scope_label(project_id, self.name(project_id))
@@ -106,6 +113,8 @@ class ProjectDirectory:
 
     def resolve_all(self, refs, where):
         """Ids of ``refs`` (a list, or ``*`` for every listed project), in order, without duplicates."""
+        if not refs:
+            return []
         if refs == ALL_PROJECTS:
             return list(self.ids)
         resolved = []

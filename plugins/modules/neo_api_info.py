@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: neo_api_info
 short_description: Describe what the ProjectDiscovery Neo API really answers (a read-only probe)
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads, with C(GET) requests only, the caller's project list (C(GET /api/v1/projects)), the personal secrets
     (C(GET /api/v1/secrets)) and the secrets of the first listed project the caller can read
@@ -67,7 +67,7 @@ api:
     client:
       description: User agent of the collection's client that made the requests.
       type: str
-      sample: projectdiscovery.neo-ansible/0.1.0
+      sample: projectdiscovery.neo-ansible/0.2.0
     base_url:
       description: Base URL of the API (never with credentials).
       type: str

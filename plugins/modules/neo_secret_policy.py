@@ -31,23 +31,113 @@ options:
     elements: dict
     required: true
     suboptions:
+      name:
+        description: A label for the rule, shown in entries, the table, the diff and the reports (default C(rule N), N counting from 1).
+        type: str
       match:
-        description: Name globs, matched case-sensitively against secret names (for example V(PROD_*)).
+        description:
+          - Name globs, matched case-sensitively against secret names (for example V(PROD_*)).
+          - A glob that can never match a secret name (lower-case letters, characters other than C(A-Z), C(0-9), C(_)
+            and glob syntax) fails before any request.
         type: list
         elements: str
         required: true
+      exclude:
+        description: Name globs the rule skips even when O(rules[].match) fits.
+        version_added: 0.2.0
+        type: list
+        elements: str
       projects:
         description: Project ids or names, or V(*) for every project the caller sees.
         type: raw
         default: "*"
+      exclude_projects:
+        description: Project ids or names taken out of the rule's projects.
+        version_added: 0.2.0
+        type: list
+        elements: str
+      project_tags:
+        description:
+          - Only projects carrying at least one of these tags (the project record's C(tags)); combines with
+            O(rules[].projects) as an intersection, so V(*) with V([production]) is every production project.
+        version_added: 0.2.0
+        type: list
+        elements: str
       personal:
         description: Whether the rule also covers the caller's personal secrets.
         type: bool
         default: false
+      created_by:
+        description:
+          - V(agent) covers only secrets an AI agent made (C(created_by_agent) true), V(user) only the others.
+        version_added: 0.2.0
+        type: str
+        choices: [any, agent, user]
+        default: any
       default_available:
         description: The flag the rule requires.
         type: bool
         required: true
+  exceptions:
+    description:
+      - Time-boxed waivers. An exception in force decides its secret before any rule, even a secret no rule covers.
+      - An expired exception is ignored (the rules decide again). Expired exceptions and exceptions that match no
+        secret are listed in RV(exceptions) and the reports, and warned about.
+    version_added: 0.2.0
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      secret_id:
+        description: The secret's UUID. Give this, or O(exceptions[].name) with O(exceptions[].project) or O(exceptions[].personal).
+        type: str
+      name:
+        description: The secret's name.
+        type: str
+      project:
+        description: The project (id or unique name) of the secret named.
+        type: str
+      personal:
+        description: The secret named is a personal secret.
+        type: bool
+        default: false
+      default_available:
+        description: The flag the secret must have while the exception is in force.
+        type: bool
+        required: true
+      reason:
+        description: Why the exception exists; shown in entries and reports.
+        type: str
+        required: true
+      expires:
+        description: The last day (V(YYYY-MM-DD), compared with the controller's UTC date) the exception is in force.
+        type: str
+        required: true
+      owner:
+        description: Who answers for the exception.
+        type: str
+  junit_path:
+    description:
+      - Write a JUnit XML report to this path on the controller, in check mode too, for CI test-report views (GitLab,
+        Jenkins, GitHub actions) - one testsuite per scope, one testcase per covered secret; drift in check mode is a
+        failure, a failed read or write an error. Created with mode 0600.
+    version_added: 0.2.0
+    type: path
+  markdown_path:
+    description:
+      - Write a Markdown page to this path on the controller, in check mode too - a one-line verdict, what is not
+        compliant, exceptions (expiring soon first), and rules that decided nothing; for C($GITHUB_STEP_SUMMARY), a pull
+        request comment or a wiki. Created with mode 0600.
+    version_added: 0.2.0
+    type: path
+  entries_limit:
+    description:
+      - At most this many entries in RV(entries) and the table, what needs attention first (failed, not attempted,
+        drifted). RV(summary) counts everything, RV(entries_truncated) says how many were left out, and the report
+        files always hold every covered secret.
+    version_added: 0.2.0
+    type: int
+    default: 100
   concurrency:
     description:
       - How many API requests run at the same time (reads of scopes, then writes). Between 1 and 32.
@@ -68,7 +158,8 @@ options:
   report_path:
     description:
       - Write the report as JSON to this path on the controller, in check mode too - C(generated_at) (UTC), C(mode)
-        (C(check) or C(apply)), C(summary) and C(entries).
+        (C(check) or C(apply)), C(failure), C(summary), C(rules), C(exceptions) and C(entries), with every covered secret
+        (compliant ones included).
       - The file is created with mode 0600 and passes the same redaction as the task result. A report an earlier run
         left at this path is removed before the first request, so a run that dies never leaves an old report looking
         like its own.
@@ -96,8 +187,10 @@ attributes:
     description: In check mode the module reads everything and returns the full drift report without writing.
     support: full
   diff_mode:
-    description: The report in O(ignore:entries) shows before and after of every covered secret; no separate diff is returned.
-    support: none
+    description:
+      - "With C(--diff), one line per secret the run changes (or would change in check mode),
+        C(scope / NAME: default_available true -> false (rule name)), at most 300 lines then C(... and N more)."
+    support: full
 seealso:
   - module: projectdiscovery.neo.neo_secret
   - name: The projectdiscovery.neo.secret_policy role
@@ -164,10 +257,49 @@ summary:
     not_attempted:
       description: Secrets whose update was not sent plus scopes not requested, because the API rejected the credentials earlier in the run.
       type: int
+    rules:
+      description: Each rule with how many secrets it decided; a rule that decided nothing is also warned about.
+      type: list
+      elements: dict
+      contains:
+        index:
+          description: Position of the rule in O(rules).
+          type: int
+        name:
+          description: The rule's name.
+          type: str
+        decided:
+          description: Secrets the rule decided.
+          type: int
+    exceptions:
+      description: How many exceptions are C(in_force), C(expired) and C(unmatched) (in force, but matched no secret).
+      version_added: 0.2.0
+      type: dict
+exceptions:
+  description: Each exception with its C(status) (C(in_force), C(expired), C(unmatched)), C(days_left) and C(matched).
+  returned: success or per-item failure
+  version_added: 0.2.0
+  type: list
+  elements: dict
+entries_truncated:
+  description: How many entries O(entries_limit) left out of RV(entries) and the table (the report files hold them all).
+  returned: success or per-item failure
+  type: int
+junit_path:
+  description: Absolute path of the JUnit XML report written.
+  returned: when O(junit_path) is set
+  version_added: 0.2.0
+  type: str
+markdown_path:
+  description: Absolute path of the Markdown report written.
+  returned: when O(markdown_path) is set
+  version_added: 0.2.0
+  type: str
 entries:
   description:
     - One entry per covered secret that is not compliant (all covered secrets with O(list_compliant)), and one per
-      scope that could not be read (with C(secret_id) null).
+      scope that could not be read (with C(secret_id) null); failed, not attempted and drifted first, at most
+      O(entries_limit).
   returned: success or per-item failure
   type: list
   elements: dict
@@ -195,6 +327,21 @@ entries:
       type: int
     status:
       description: C(compliant), C(drifted) (check mode, would change), C(changed), C(failed) or C(not_attempted).
+      type: str
+    rule_name:
+      description: Name of the deciding rule, or C(exception) when an exception decided.
+      type: str
+    created_by_agent:
+      description: Whether an AI agent made the secret (null when the API did not say).
+      type: bool
+    exception_reason:
+      description: Reason of the exception that decided the secret, else null.
+      type: str
+    exception_expires:
+      description: Last day of that exception (C(YYYY-MM-DD)), else null.
+      type: str
+    exception_owner:
+      description: Owner of that exception, else null.
       type: str
     error:
       description: Why the entry failed or was not attempted (one line), else null.

@@ -207,6 +207,14 @@ PERSONAL_NOTE = "5ec00000-0000-4000-8000-000000000102"
 PROD_DB = "5ec00000-0000-4000-8000-000000000111"
 DRIFTED = POLICY_DRIFT
 COMPLIANT = {"5ec00000-0000-4000-8000-000000000112": False, "5ec00000-0000-4000-8000-000000000121": False}
+# What each rule of RULES decides when every scope is read (summary.rules), and no exception.
+RULES_DECIDED = [{"index": 0, "name": "rule 1", "decided": 4}, {"index": 1, "name": "rule 2", "decided": 1},
+                 {"index": 2, "name": "rule 3", "decided": 3}]
+NO_EXCEPTIONS = {"in_force": 0, "expired": 0, "unmatched": 0}
+
+
+def policy_summary(rules=None, **counts):
+    return dict(counts, rules=RULES_DECIDED if rules is None else rules, exceptions=NO_EXCEPTIONS)
 
 
 def run_role(sim, run_playbook, retries=2, concurrency=8, **extra):
@@ -235,7 +243,7 @@ def test_role_converges_after_retrying_a_list_page_and_a_patch(policy_sim, run_p
     policy = run.task(POLICY_TASK)
     assert policy["api_retries"] == 2
     fact = run.task(POLICY_TASK)
-    assert fact["summary"] == {"projects": 3, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 0, "not_attempted": 0}
+    assert fact["summary"] == policy_summary(projects=3, checked=8, compliant=2, drifted=6, changed=6, failed=0, not_attempted=0)
     assert statuses(fact) == dict({sid: "changed" for sid in DRIFTED}, **{sid: "compliant" for sid in COMPLIANT})
     state = policy_sim.flags()
     assert {sid: state[sid] for sid in DRIFTED} == DRIFTED
@@ -248,7 +256,7 @@ def test_role_converges_after_retrying_a_list_page_and_a_patch(policy_sim, run_p
 
 def assert_only_prod_db_failed(run, sim, expected_msg=None):
     fact = run.task(POLICY_TASK)
-    assert fact["summary"] == {"projects": 3, "checked": 8, "compliant": 2, "drifted": 6, "changed": 5, "failed": 1, "not_attempted": 0}
+    assert fact["summary"] == policy_summary(projects=3, checked=8, compliant=2, drifted=6, changed=5, failed=1, not_attempted=0)
     expected = dict({sid: "changed" for sid in DRIFTED}, **{sid: "compliant" for sid in COMPLIANT})
     expected[PROD_DB] = "failed"
     assert statuses(fact) == expected
@@ -324,7 +332,9 @@ def test_role_scope_that_cannot_be_read_is_one_failed_entry_and_the_rest_is_appl
     policy_sim.faults(rule(fault, "GET", "/api/v1/secrets", 2 if fault["kind"] == "status" else 1))  # retries + 1 attempts, or 1
     run = run_role(policy_sim, run_playbook, retries=1, concurrency=1)
     fact = run.task(POLICY_TASK)
-    assert fact["summary"] == {"projects": 3, "checked": 7, "compliant": 2, "drifted": 5, "changed": 5, "failed": 1, "not_attempted": 0}
+    # the personal scope is not read: rule 1 does not decide its PROD_PERSONAL_NOTE
+    assert fact["summary"] == policy_summary(projects=3, checked=7, compliant=2, drifted=5, changed=5, failed=1, not_attempted=0,
+                                             rules=[dict(RULES_DECIDED[0], decided=3)] + RULES_DECIDED[1:])
     failed = [entry for entry in fact["entries"] if entry["status"] == "failed"]
     assert [(entry["project_id"], entry["secret_id"]) for entry in failed] == [(None, None)]  # the personal scope
     error = failed[0]["error"]

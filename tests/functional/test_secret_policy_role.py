@@ -39,6 +39,18 @@ EXPECTED = {
     "5ec00000-0000-4000-8000-000000000131": (RESEARCH, "GITHUB_TOKEN", True, False, 2),
 }
 DRIFTED = {secret_id for secret_id, (_p, _n, before, after, _r) in EXPECTED.items() if before is not after}
+# summary.rules and summary.exceptions of RULES (no exception): how many secrets of EXPECTED each rule decides.
+RULES_DECIDED = [{"index": index, "name": "rule %d" % (index + 1), "decided": sum(1 for value in EXPECTED.values() if value[4] == index)}
+                 for index in range(len(RULES))]
+NO_EXCEPTIONS = {"in_force": 0, "expired": 0, "unmatched": 0}
+
+
+def policy_summary(**counts):
+    return dict(counts, rules=RULES_DECIDED, exceptions=NO_EXCEPTIONS)
+
+
+def canonical(entry):
+    return json.dumps(entry, sort_keys=True)
 
 
 def secret_entries(result):
@@ -58,7 +70,7 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
     assert policy_sim.writes() == 0
     assert policy_sim.flags() == before
     fact = run.task(FACT_TASK)
-    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 0, "failed": 1, "not_attempted": 0}
+    assert fact["summary"] == policy_summary(projects=4, checked=8, compliant=2, drifted=6, changed=0, failed=1, not_attempted=0)
     entries = secret_entries(fact)
     assert set(entries) == set(EXPECTED)
     for secret_id, (project_id, name, before_flag, after_flag, rule) in EXPECTED.items():
@@ -69,10 +81,16 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
     assert [(e["project_id"], e["status"]) for e in failed_scopes] == [(SHARED_BY_BOB, "failed")]
     assert failed_scopes[0]["error"].startswith("Neo API 403 forbidden")
 
-    # The report file holds the same structure as the fact, in check mode too.
+    # The report file holds the summary and every entry of the fact (in plan order: the fact lists failures first), in check mode too.
     report = json.loads(report_path.read_text())
     assert report.pop("mode") == "check" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", report.pop("generated_at"))
-    assert report == {"summary": fact["summary"], "entries": fact["entries"]}
+    assert report.pop("failure") == "1 scope could not be read; see entries"
+    assert report.pop("rules") == [dict(status, default_available=rule["default_available"]) for status, rule in zip(RULES_DECIDED, RULES)]
+    assert report.pop("exceptions") == [] and fact["exceptions"] == []
+    assert report.pop("summary") == fact["summary"]
+    assert sorted(report.pop("entries"), key=canonical) == sorted(fact["entries"], key=canonical)
+    assert report == {}
+    assert [entry["status"] for entry in fact["entries"]][0] == "failed"
     assert stat.S_IMODE(report_path.stat().st_mode) == 0o600
     # A readable table, the AWX stats, and a failure at the end because a project failed.
     shown = "\n".join(run.task(REPORT_TASK)["msg"])
@@ -88,7 +106,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
 
     apply = run_role(policy_sim, run_playbook)
     fact = apply.task(FACT_TASK)
-    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 2, "drifted": 6, "changed": 6, "failed": 1, "not_attempted": 0}
+    assert fact["summary"] == policy_summary(projects=4, checked=8, compliant=2, drifted=6, changed=6, failed=1, not_attempted=0)
     assert {sid for sid, entry in secret_entries(fact).items() if entry["status"] == "changed"} == DRIFTED == set(secret_entries(fact))
     assert policy_sim.counters()["by_route"]["PATCH /api/v1/secrets/{id}"] == len(DRIFTED)
     state = policy_sim.flags()
@@ -100,7 +118,7 @@ def test_apply_converges_then_changes_nothing(policy_sim, run_playbook):
     writes = policy_sim.writes()
     again = run_role(policy_sim, run_playbook)
     fact = again.task(FACT_TASK)
-    assert fact["summary"] == {"projects": 4, "checked": 8, "compliant": 8, "drifted": 0, "changed": 0, "failed": 1, "not_attempted": 0}
+    assert fact["summary"] == policy_summary(projects=4, checked=8, compliant=8, drifted=0, changed=0, failed=1, not_attempted=0)
     assert secret_entries(fact) == {}  # compliant secrets are counted, not listed, unless asked for
     assert again.task(POLICY_TASK)["changed"] is False
     assert policy_sim.writes() == writes

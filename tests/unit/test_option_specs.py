@@ -40,14 +40,18 @@ ROLE_MODULE = "neo_secret_policy"
 # (connection options). How it is passed:
 #   VALUE    "{{ var }}" as a task argument: the role's default must be the module's default.
 #   IF_SET   only when the variable is set, as "{{ var | default(omit) }}" or as an entry
-#            "'option': var | default(none)" of the task's module_defaults (built in vars/main.yml):
+#            "('option', var) if var is defined and var is not none" in the task's module_defaults (built in vars/main.yml):
 #            the role has no default of its own, so the module's default, the play's
 #            module_defaults or the option's NEO_* environment variable decide.
 #
 #   role variable                      module option       passed as
 #   neo_secret_policy_rules            rules               VALUE (required)
 #   neo_secret_policy_concurrency      concurrency         VALUE
+#   neo_secret_policy_exceptions       exceptions          VALUE
 #   neo_secret_policy_report_path      report_path         IF_SET
+#   neo_secret_policy_junit_path       junit_path          IF_SET
+#   neo_secret_policy_markdown_path    markdown_path       IF_SET
+#   neo_secret_policy_entries_limit    entries_limit       VALUE
 #   neo_secret_policy_list_compliant   list_compliant      VALUE
 #   neo_secret_policy_fail_on_drift    fail_on_drift       VALUE
 #   neo_api_url                        api_url             IF_SET
@@ -63,7 +67,11 @@ IF_SET = "if set"
 ROLE_OPTIONS = {
     "neo_secret_policy_rules": ("rules", VALUE),
     "neo_secret_policy_concurrency": ("concurrency", VALUE),
+    "neo_secret_policy_exceptions": ("exceptions", VALUE),
     "neo_secret_policy_report_path": ("report_path", IF_SET),
+    "neo_secret_policy_junit_path": ("junit_path", IF_SET),
+    "neo_secret_policy_markdown_path": ("markdown_path", IF_SET),
+    "neo_secret_policy_entries_limit": ("entries_limit", VALUE),
     "neo_secret_policy_list_compliant": ("list_compliant", VALUE),
     "neo_secret_policy_fail_on_drift": ("fail_on_drift", VALUE),
     "neo_api_url": ("api_url", IF_SET),
@@ -80,7 +88,7 @@ CONNECTION_NO_LOG = {"api_key", "api_token"}
 MODULE_NO_LOG = {"neo_secret": {"value"}}
 # A name with one of these words (as a whole _-separated part) looks like a credential. As in
 # validate-modules, bool and path options are flags or file names, not secrets.
-CREDENTIAL_NAME = re.compile(r"(?:^|_)(?:key|token|password|passwd|secret|value|credentials?)(?:_|$)")
+CREDENTIAL_NAME = re.compile(r"(?:^|_)(?:key|token|password|passwd|secret|value|credentials?)(?:_|$)(?!id$)")
 
 # The late-bound credential variables (with_credentials_from_env) are read for either credential option.
 CREDENTIAL_OPTIONS = {option for option, _variable in CREDENTIAL_ENV}
@@ -308,10 +316,10 @@ def role_passes():
         if target not in ("%s.%s" % (COLLECTION, ROLE_MODULE), "group/%s.neo" % COLLECTION):
             problems.append("module_defaults of the task: %s is not %s.%s nor its action group (extend the test)" % (target, COLLECTION, ROLE_MODULE))
             continue
-        # A template building a dict of "'option': var | default(none)" entries (None ones dropped).
+        # A template building a dict of "('option', var) if var is defined and var is not none" pairs.
         text = _role_variable_template(entries)
         text = str(text) if not isinstance(text, dict) else " ".join("'%s': %s" % item for item in text.items())
-        found = re.findall(r"'(\w+)'\s*:\s*(?:\{\{\s*)?(\w+)\s*\|\s*default\((?:none|None|omit)\)", text)
+        found = re.findall(r"\(\s*'(\w+)'\s*,\s*(\w+)\s*\)\]\s*if\s+\2\s+is\s+defined\s+and\s+\2\s+is\s+not\s+none\b", text)
         if not found:
             problems.append("module_defaults of the task: cannot read %r (extend the test)" % (entries,))
         for option, variable in found:

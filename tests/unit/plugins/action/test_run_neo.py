@@ -7,11 +7,13 @@ ones), and pin each filter, ordering and error path down to exact statuses, mess
 A few tests at the end exercise ``NeoActionBase.run`` with ansible-core's executor part stubbed.
 """
 import copy
+import datetime
 import json
 import os
 import re
 import stat
 import threading
+import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 import pytest
@@ -28,6 +30,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoStateError,
     PolicyError,
 )
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils import _neo_action
 
 SecretAction = neo_secret.ActionModule
@@ -648,27 +651,48 @@ DRIFT = {S_P_SLACK: False, S_PROD_GITHUB: False, S_PROD_DB: False, S_STG_GITHUB:
 WRITES = [("update_secret", secret_id, flag) for secret_id, flag in DRIFT.items()]
 
 
+NAMES = {None: None, P_PROD: "Production", P_STAGING: "Staging", P_RED: "Red team"}
+NO_EXCEPTION = {"exception_reason": None, "exception_expires": None, "exception_owner": None}
+
+
 def entry(secret_id, status, rule, error=None):
     record = by_id(secret_id)
-    names = {None: None, P_PROD: "Production", P_STAGING: "Staging", P_RED: "Red team"}
-    return {"project_id": record["project_id"], "project_name": names[record["project_id"]], "secret_id": secret_id,
-            "secret_name": record["name"], "before": record["default_available"], "after": DRIFT.get(secret_id, record["default_available"]),
-            "rule": rule, "status": status, "error": error}
+    return dict({"project_id": record["project_id"], "project_name": NAMES[record["project_id"]], "secret_id": secret_id,
+                 "secret_name": record["name"], "before": record["default_available"], "after": DRIFT.get(secret_id, record["default_available"]),
+                 "rule": rule, "rule_name": "rule %d" % (rule + 1), "status": status, "error": error, "created_by_agent": False}, **NO_EXCEPTION)
 
 
 def scope_entry(project_id, project_name, status, error):
-    return {"project_id": project_id, "project_name": project_name, "secret_id": None, "secret_name": None, "before": None, "after": None,
-            "rule": None, "status": status, "error": error}
+    return dict({"project_id": project_id, "project_name": project_name, "secret_id": None, "secret_name": None, "before": None, "after": None,
+                 "rule": None, "rule_name": None, "status": status, "error": error, "created_by_agent": None}, **NO_EXCEPTION)
 
 
-def summary(**counts):
-    return dict({"projects": 3, "checked": 6, "compliant": 2, "drifted": 4, "changed": 0, "failed": 0, "not_attempted": 0}, **counts)
+# What each rule of RULES decides when every scope is read: S_PROD_DB, S_PROD_AWS; S_P_GITHUB, S_STG_GITHUB; S_P_SLACK, S_PROD_GITHUB.
+RULES_DECIDED = [{"index": 0, "name": "rule 1", "decided": 2}, {"index": 1, "name": "rule 2", "decided": 2},
+                 {"index": 2, "name": "rule 3", "decided": 2}]
+NO_EXCEPTIONS = {"in_force": 0, "expired": 0, "unmatched": 0}
 
 
-def policy(fake, check_mode=False, action=None, **args):
+def summary(rules=None, exceptions=None, **counts):
+    """The summary of RULES over the fake's secrets: counts, what each rule decided, exception statuses."""
+    return dict({"projects": 3, "checked": 6, "compliant": 2, "drifted": 4, "changed": 0, "failed": 0, "not_attempted": 0},
+                rules=RULES_DECIDED if rules is None else rules, exceptions=NO_EXCEPTIONS if exceptions is None else exceptions, **counts)
+
+
+def decided(*counts):
+    """RULES_DECIDED with other decided counts."""
+    return [dict(item, decided=count) for item, count in zip(RULES_DECIDED, counts)]
+
+
+def counts(result_summary):
+    """The counts of a summary, without its rules and exceptions."""
+    return {key: value for key, value in result_summary.items() if key not in ("rules", "exceptions")}
+
+
+def policy(fake, check_mode=False, action=None, diff=False, **args):
     args.setdefault("rules", RULES)
     args.setdefault("concurrency", 1)  # one worker: calls in a deterministic order
-    return run_neo(PolicyAction, fake, check_mode=check_mode, action=action, **args)
+    return run_neo(PolicyAction, fake, check_mode=check_mode, diff=diff, action=action, **args)
 
 
 def test_policy_check_mode_reports_drift_first_match_and_writes_nothing():
@@ -723,15 +747,17 @@ def test_policy_personal_scope_only():
     result, _warnings = policy(fake, rules=rules)
     assert fake.calls == [("list_projects",), ("list_secrets", None), ("update_secret", S_P_GITHUB, False), ("update_secret", S_P_SLACK, False)]
     assert [(e["secret_id"], e["status"]) for e in result["entries"]] == [(S_P_GITHUB, "changed"), (S_P_SLACK, "changed")]
-    assert result["summary"] == {"projects": 0, "checked": 2, "compliant": 0, "drifted": 2, "changed": 2, "failed": 0, "not_attempted": 0}
+    assert result["summary"] == {"projects": 0, "checked": 2, "compliant": 0, "drifted": 2, "changed": 2, "failed": 0, "not_attempted": 0,
+                                 "rules": [{"index": 0, "name": "rule 1", "decided": 2}], "exceptions": NO_EXCEPTIONS}
 
 
 def test_policy_list_compliant_adds_compliant_rows():
     fake = FakeClient()
     result, _warnings = policy(fake, check_mode=True, list_compliant=True)
+    # drifted first, then compliant; each group in plan order (personal, then projects, then by name)
     assert [(e["secret_id"], e["status"]) for e in result["entries"]] == [
-        (S_P_GITHUB, "compliant"), (S_P_SLACK, "drifted"), (S_PROD_GITHUB, "drifted"), (S_PROD_AWS, "compliant"), (S_PROD_DB, "drifted"),
-        (S_STG_GITHUB, "drifted")]
+        (S_P_SLACK, "drifted"), (S_PROD_GITHUB, "drifted"), (S_PROD_DB, "drifted"), (S_STG_GITHUB, "drifted"),
+        (S_P_GITHUB, "compliant"), (S_PROD_AWS, "compliant")]
     assert result["summary"] == summary()
     assert "PROD_AWS" in result["table"] and "compliant" in result["table"]
     assert "PROD_AWS" not in policy(FakeClient(), check_mode=True)[0]["table"]
@@ -741,8 +767,9 @@ def test_policy_read_raising_an_unexpected_exception_fails_that_scope_only():
     fake = FakeClient().fail("list_secrets", P_STAGING, RecursionError("maximum recursion depth exceeded"))
     result, _warnings = policy(fake)
     failed_scope = scope_entry(P_STAGING, "Staging", "failed", "unexpected RecursionError: maximum recursion depth exceeded")
-    assert result["entries"] == [entry(S_P_SLACK, "changed", 2), entry(S_PROD_GITHUB, "changed", 2), entry(S_PROD_DB, "changed", 0), failed_scope]
-    assert result["summary"] == summary(checked=5, drifted=3, changed=3, failed=1)
+    # what needs attention first: the failed scope leads the entries
+    assert result["entries"] == [failed_scope, entry(S_P_SLACK, "changed", 2), entry(S_PROD_GITHUB, "changed", 2), entry(S_PROD_DB, "changed", 0)]
+    assert result["summary"] == summary(checked=5, drifted=3, changed=3, failed=1, rules=decided(2, 1, 2))
     assert fake.writes() == WRITES[:3]
     assert (result["failed"], result["policy_failed"], result["changed"]) == (True, True, True)
     assert result["msg"] == "1 scope could not be read; see entries"
@@ -754,9 +781,8 @@ def test_policy_read_raising_an_unexpected_exception_fails_that_scope_only():
 def test_policy_write_raising_an_unexpected_exception_fails_that_secret_only():
     fake = FakeClient().fail("update_secret", S_PROD_DB, RecursionError("boom"))
     result, _warnings = policy(fake)
-    assert result["entries"] == [entry(S_P_SLACK, "changed", 2), entry(S_PROD_GITHUB, "changed", 2),
-                                 entry(S_PROD_DB, "failed", 0, "unexpected RecursionError: boom; the update may have been applied"),
-                                 entry(S_STG_GITHUB, "changed", 1)]
+    assert result["entries"] == [entry(S_PROD_DB, "failed", 0, "unexpected RecursionError: boom; the update may have been applied"),
+                                 entry(S_P_SLACK, "changed", 2), entry(S_PROD_GITHUB, "changed", 2), entry(S_STG_GITHUB, "changed", 1)]
     assert result["summary"] == summary(changed=3, failed=1)
     assert fake.calls == READS + WRITES
     assert (result["failed"], result["policy_failed"], result["msg"]) == (True, True, "1 secret could not be updated; see entries")
@@ -785,9 +811,10 @@ def test_policy_unlisted_project_id_is_read_directly_and_fails_alone():
     result, _warnings = policy(fake, rules=rules)
     assert fake.calls == [("list_projects",), ("list_secrets", P_PROD), ("list_secrets", P_UNLISTED),
                           ("update_secret", S_PROD_GITHUB, False), ("update_secret", S_PROD_DB, False)]
-    assert result["entries"][-1] == scope_entry(P_UNLISTED, None, "failed", "Neo API 403 forbidden: you are not a member of this project")
-    assert [e["status"] for e in result["entries"]] == ["changed", "changed", "failed"]
-    assert result["summary"] == {"projects": 2, "checked": 3, "compliant": 1, "drifted": 2, "changed": 2, "failed": 1, "not_attempted": 0}
+    assert result["entries"][0] == scope_entry(P_UNLISTED, None, "failed", "Neo API 403 forbidden: you are not a member of this project")
+    assert [e["status"] for e in result["entries"]] == ["failed", "changed", "changed"]
+    assert result["summary"] == {"projects": 2, "checked": 3, "compliant": 1, "drifted": 2, "changed": 2, "failed": 1, "not_attempted": 0,
+                                 "rules": [{"index": 0, "name": "rule 1", "decided": 3}], "exceptions": NO_EXCEPTIONS}
     assert result["msg"] == "1 scope could not be read; see entries"
 
 
@@ -849,11 +876,15 @@ def test_policy_report_file_is_private_and_complete(tmp_path, check_mode, mode):
     assert result["report_path"] == str(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     document = json.loads(path.read_text(encoding="utf-8"))
-    assert sorted(document) == ["entries", "generated_at", "mode", "summary"]
+    assert sorted(document) == ["entries", "exceptions", "failure", "generated_at", "mode", "rules", "summary"]
+    assert document["failure"] is None and document["exceptions"] == result["exceptions"] == []
+    assert document["rules"] == [dict(item, default_available=rule["default_available"]) for item, rule in zip(RULES_DECIDED, RULES)]
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", document["generated_at"])
     assert document["mode"] == mode
     assert document["summary"] == result["summary"]
-    assert document["entries"] == result["entries"]
+    # every covered secret, compliant ones included, in plan order (the result lists only what is not compliant)
+    assert [e["secret_id"] for e in document["entries"]] == [S_P_GITHUB, S_P_SLACK, S_PROD_GITHUB, S_PROD_AWS, S_PROD_DB, S_STG_GITHUB]
+    assert [e for e in document["entries"] if e["status"] != "compliant"] == result["entries"]
     assert os.listdir(tmp_path) == ["report.json"]  # no temporary file left
 
 
@@ -911,6 +942,363 @@ def test_policy_check_input(args, message):
         policy(fake, **args)
     assert str(raised.value) == message
     assert fake.calls == []
+
+
+# ---------------------------------------------------------------------------- neo_secret_policy: governance
+
+TODAY = datetime.date(2025, 6, 15)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """The controller's UTC date, fixed: exceptions are in force while TODAY <= expires."""
+    monkeypatch.setattr(_neo_policy, "utc_today", lambda: TODAY)
+    return TODAY
+
+
+def test_policy_result_lists_at_most_entries_limit_entries_what_needs_attention_first():
+    fake = FakeClient().fail("update_secret", S_PROD_DB, api_error(500, "Neo API 500 internal: boom", method="PATCH"))
+    result, _warnings = policy(fake, list_compliant=True, entries_limit=2)
+    # failed first, then changed (plan order), compliant last; two shown
+    assert [(e["secret_id"], e["status"]) for e in result["entries"]] == [(S_PROD_DB, "failed"), (S_P_SLACK, "changed")]
+    assert result["entries_truncated"] == 4
+    # the summary counts everything
+    assert counts(result["summary"]) == counts(summary(changed=3, failed=1))
+    table = result["table"].splitlines()
+    assert len(table) == 2 + 2 + 3  # header, rule, 2 rows, "... and N more", counts, failure
+    assert "PROD_DB" in table[2] and "SLACK_WEBHOOK" in table[3]
+    assert table[4] == "... and 4 more (raise entries_limit, or write a report)"
+    assert table[5].startswith("policy applied: ") and table[6] == "1 secret could not be updated; see entries"
+
+
+def test_policy_entries_order_failed_not_attempted_drifted():
+    rejected = api_error(401, "Neo API 401: the API rejected the credentials; request not sent", sent=False)
+    fake = FakeClient().fail("list_secrets", P_RED, rejected).fail("list_secrets", P_STAGING, forbidden())
+    result, _warnings = policy(fake, check_mode=True, entries_limit=3)
+    assert [(e["project_id"], e["secret_id"], e["status"]) for e in result["entries"]] == [
+        (P_STAGING, None, "failed"), (P_RED, None, "not_attempted"), (None, S_P_SLACK, "drifted")]
+    assert result["entries_truncated"] == 2
+    assert counts(result["summary"]) == {"projects": 3, "checked": 5, "compliant": 2, "drifted": 3, "changed": 0, "failed": 1,
+                                         "not_attempted": 1}
+
+
+def test_policy_entries_not_truncated_by_default():
+    result, _warnings = policy(FakeClient(), check_mode=True)
+    assert result["entries_truncated"] == 0 and len(result["entries"]) == 4
+    assert "... and" not in result["table"]
+
+
+def test_policy_truncated_table_points_to_the_report(tmp_path):
+    result, _warnings = policy(FakeClient(), check_mode=True, entries_limit=1, report_path=str(tmp_path / "report.json"))
+    assert [e["secret_id"] for e in result["entries"]] == [S_P_SLACK] and result["entries_truncated"] == 3
+    lines = result["table"].splitlines()
+    assert lines[3] == "... and 3 more in the report"
+    assert lines[4].startswith("drift report (check mode): ")
+    assert len(json.loads((tmp_path / "report.json").read_text())["entries"]) == 6  # every covered secret
+
+
+def test_policy_entries_limit_zero_table_does_not_claim_compliance():
+    result, _warnings = policy(FakeClient(), check_mode=True, entries_limit=0)
+    assert result["entries"] == [] and result["entries_truncated"] == 4
+    assert "comply" not in result["table"]
+    assert "... and 4 more" in result["table"]
+
+
+def test_policy_entries_limit_must_not_be_negative():
+    fake = FakeClient()
+    with pytest.raises(NeoInputError, match=r"^entries_limit: must be 0 or more \(got -1\)$"):
+        policy(fake, entries_limit=-1)
+    with pytest.raises(NeoInputError, match=r"^neo_secret_policy_entries_limit: must be 0 or more \(got -1\)$"):
+        policy(fake, action=make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy")), entries_limit=-1)
+    assert fake.calls == []
+
+
+DIFF_LINES = [
+    "personal / SLACK_WEBHOOK: default_available true -> false (rule 3)",
+    "Production / GITHUB_TOKEN: default_available true -> false (rule 3)",
+    "Production / PROD_DB: default_available true -> false (rule 1)",
+    "Staging / GITHUB_TOKEN: default_available false -> true (rule 2)",
+]
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_policy_diff_has_one_line_per_secret_changed(check_mode):
+    fake = FakeClient()
+    result, _warnings = policy(fake, check_mode=check_mode, diff=True)
+    assert result["diff"] == {"prepared": "\n".join(DIFF_LINES) + "\n"}
+    assert len(fake.writes()) == (0 if check_mode else 4)
+
+
+def test_policy_diff_only_under_diff_mode():
+    assert "diff" not in policy(FakeClient(), check_mode=True)[0]
+    assert "diff" not in policy(FakeClient())[0]
+
+
+@pytest.mark.usefixtures("today")
+def test_policy_diff_leaves_out_failed_writes_and_names_exceptions_and_unlisted_projects():
+    fake = FakeClient(secrets=SECRETS + [secret(S_NEW, "HIDDEN", P_UNLISTED, True)]).fail("update_secret", S_PROD_DB, forbidden())
+    rules = RULES + [{"match": ["HIDDEN"], "projects": [P_UNLISTED], "default_available": False, "name": "hidden off"}]
+    exceptions = [{"secret_id": S_STG_GITHUB, "default_available": False, "reason": "legacy CI", "expires": "2025-06-30"}]
+    result, _warnings = policy(fake, diff=True, rules=rules, exceptions=exceptions)
+    assert result["diff"]["prepared"].splitlines() == [
+        "personal / SLACK_WEBHOOK: default_available true -> false (rule 3)",
+        "Production / GITHUB_TOKEN: default_available true -> false (rule 3)",
+        "%s / HIDDEN: default_available true -> false (hidden off)" % P_UNLISTED,
+    ]
+    # the exception keeps Staging's GITHUB_TOKEN false: nothing to change there
+    assert ("update_secret", S_STG_GITHUB, True) not in fake.calls
+
+
+@pytest.mark.usefixtures("today")
+def test_policy_diff_names_the_exception_that_decided():
+    exceptions = [{"name": "RED_TOKEN", "project": "Red team", "default_available": False, "reason": "red team only", "expires": "2025-06-15"}]
+    result, _warnings = policy(FakeClient(), check_mode=True, diff=True, exceptions=exceptions)
+    assert result["diff"]["prepared"].splitlines() == DIFF_LINES + ["Red team / RED_TOKEN: default_available true -> false (exception)"]
+
+
+def test_policy_diff_with_nothing_to_change_is_empty():
+    fake = FakeClient()
+    policy(fake)
+    result, _warnings = policy(fake, diff=True)
+    assert result["diff"] == {"prepared": ""}
+
+
+def test_policy_diff_is_capped(monkeypatch):
+    monkeypatch.setattr(neo_secret_policy, "DIFF_MAX_LINES", 2)
+    result, _warnings = policy(FakeClient(), check_mode=True, diff=True)
+    assert result["diff"]["prepared"] == "\n".join(DIFF_LINES[:2] + ["... and 2 more"]) + "\n"
+    monkeypatch.setattr(neo_secret_policy, "DIFF_MAX_LINES", 4)
+    assert policy(FakeClient(), check_mode=True, diff=True)[0]["diff"]["prepared"] == "\n".join(DIFF_LINES) + "\n"
+
+
+def test_policy_diff_default_cap_is_300_lines():
+    assert neo_secret_policy.DIFF_MAX_LINES == 300
+    many = [secret("5ec00000-0000-4000-8000-%012d" % (1000 + n), "KEY_%03d" % n, P_PROD, True) for n in range(305)]
+    result, _warnings = policy(FakeClient(secrets=many), check_mode=True, diff=True, rules=[{"match": ["KEY_*"], "default_available": False}])
+    lines = result["diff"]["prepared"].splitlines()
+    assert len(lines) == 301 and lines[-1] == "... and 5 more"
+    assert lines[0] == "Production / KEY_000: default_available true -> false (rule 1)"
+    # the result holds at most entries_limit entries; the summary counts all
+    assert len(result["entries"]) == 100 and result["entries_truncated"] == 205 and result["summary"]["drifted"] == 305
+
+
+@pytest.mark.usefixtures("today")
+def test_policy_warns_about_idle_rules_expired_and_unmatched_exceptions():
+    rules = RULES + [{"match": ["NOTHING_*"], "default_available": True, "name": "never"}]
+    exceptions = [
+        {"secret_id": S_PROD_DB, "default_available": True, "reason": "db migration", "expires": "2025-06-30", "owner": "alice"},
+        {"name": "GITHUB_TOKEN", "project": "Staging", "default_available": False, "reason": "old", "expires": "2025-06-14"},
+        {"secret_id": S_NEW, "default_available": True, "reason": "gone", "expires": "2025-07-01"},
+    ]
+    result, warnings = policy(FakeClient(), check_mode=True, rules=rules, exceptions=exceptions, list_compliant=True)
+    assert warnings == [
+        "rule 'never' (rules[3]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing",
+        "exception for GITHUB_TOKEN (exceptions[1]) expired on 2025-06-14 and is ignored: the rules decide again",
+        "exception for %s (exceptions[2]) matches no secret in the scopes read" % S_NEW,
+    ]
+    assert result["exceptions"] == [
+        {"index": 0, "secret_id": S_PROD_DB, "name": None, "project": None, "personal": False, "default_available": True,
+         "reason": "db migration", "expires": "2025-06-30", "owner": "alice", "status": "in_force", "days_left": 15, "matched": 1},
+        {"index": 1, "secret_id": None, "name": "GITHUB_TOKEN", "project": "Staging", "personal": False, "default_available": False,
+         "reason": "old", "expires": "2025-06-14", "owner": None, "status": "expired", "days_left": -1, "matched": 0},
+        {"index": 2, "secret_id": S_NEW, "name": None, "project": None, "personal": False, "default_available": True,
+         "reason": "gone", "expires": "2025-07-01", "owner": None, "status": "unmatched", "days_left": 16, "matched": 0},
+    ]
+    assert result["summary"] == summary(compliant=3, drifted=3, rules=decided(1, 2, 2) + [{"index": 3, "name": "never", "decided": 0}],
+                                        exceptions={"in_force": 1, "expired": 1, "unmatched": 1})
+    by_secret = {e["secret_id"]: e for e in result["entries"]}
+    assert {key: by_secret[S_PROD_DB][key] for key in ("status", "rule", "rule_name", "exception_reason", "exception_expires", "exception_owner")} == {
+        "status": "compliant", "rule": None, "rule_name": "exception", "exception_reason": "db migration", "exception_expires": "2025-06-30",
+        "exception_owner": "alice"}
+    # expired: the rules decide again
+    assert (by_secret[S_STG_GITHUB]["rule_name"], by_secret[S_STG_GITHUB]["status"]) == ("rule 2", "drifted")
+
+
+@pytest.mark.usefixtures("today")
+def test_policy_warnings_name_the_role_variables_in_the_role():
+    action = make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy"))
+    rules = RULES + [{"match": ["NOTHING_*"], "default_available": True, "name": "never"}]
+    exceptions = [{"secret_id": S_NEW, "default_available": True, "reason": "gone", "expires": "2025-07-01"}]
+    _result, warnings = policy(FakeClient(), action=action, check_mode=True, rules=rules, exceptions=exceptions)
+    assert warnings == [
+        "rule 'never' (neo_secret_policy_rules[3]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing",
+        "exception for %s (neo_secret_policy_exceptions[0]) matches no secret in the scopes read" % S_NEW,
+    ]
+
+
+def test_policy_no_warning_without_idle_rules_or_stale_exceptions():
+    assert policy(FakeClient(), check_mode=True)[1] == []
+
+
+@pytest.mark.usefixtures("today")
+def test_policy_exception_decides_a_secret_no_rule_covers():
+    exceptions = [{"name": "STAGING_API", "project": P_STAGING.upper(), "default_available": False, "reason": "r", "expires": "2025-06-15"}]
+    fake = FakeClient()
+    result, _warnings = policy(fake, rules=[{"match": ["PROD_*"], "projects": ["Production"], "default_available": False}], exceptions=exceptions)
+    assert fake.calls == [("list_projects",), ("list_secrets", P_PROD), ("list_secrets", P_STAGING),
+                          ("update_secret", S_PROD_DB, False), ("update_secret", S_STG_API, False)]
+    assert {e["secret_id"]: e["rule_name"] for e in result["entries"]} == {S_PROD_DB: "rule 1", S_STG_API: "exception"}
+    assert result["summary"]["exceptions"] == {"in_force": 1, "expired": 0, "unmatched": 0}
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"rules": [{"match": ["prod_*"], "default_available": True}]},
+     "rules[0].match[0]: 'prod_*' can never match a secret name: names are upper-case (did you mean 'PROD_*'?)"),
+    ({"rules": [{"match": ["*"], "exclude": ["PROD.*"], "default_available": True}]},
+     "rules[0].exclude[0]: 'PROD.*' can never match a secret name: '.' never appear in one (upper-case letters, digits and _ only)"),
+    ({"exceptions": [{"secret_id": "nope", "default_available": True, "reason": "r", "expires": "2025-06-30"}]},
+     "exceptions[0].secret_id: 'nope' is not a UUID"),
+    ({"exceptions": [{"name": "PROD_DB", "default_available": True, "reason": "r", "expires": "2025-06-30"}]},
+     "exceptions[0]: with name, give exactly one of project (an id or name) and personal: true"),
+    ({"exceptions": [{"secret_id": S_PROD_DB, "default_available": True, "reason": "r", "expires": "next week"}]},
+     "exceptions[0].expires: must be a date YYYY-MM-DD, got 'next week'"),
+])
+def test_policy_governance_input_is_checked_before_any_request(args, message):
+    fake = FakeClient()
+    with pytest.raises(NeoInputError) as raised:
+        policy(fake, **args)
+    assert str(raised.value) == message
+    assert fake.calls == []
+
+
+def test_policy_exception_and_exclude_project_names_fail_before_any_secret_is_read():
+    fake = FakeClient()
+    exceptions = [{"name": "PROD_DB", "project": "Nope", "default_available": True, "reason": "r", "expires": "2999-01-01"}]
+    with pytest.raises(NeoNotFound, match=r"^exceptions\[0\]\.project: no project named 'Nope'"):
+        policy(fake, exceptions=exceptions)
+    with pytest.raises(NeoNotFound, match=r"^neo_secret_policy_rules\[0\]\.exclude_projects\[0\]: no project named 'Nope'"):
+        policy(fake, action=make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy")),
+               rules=[{"match": ["*"], "exclude_projects": ["Nope"], "default_available": True}])
+    assert fake.calls == [("list_projects",), ("list_projects",)]
+
+
+def test_policy_project_tags_exclusions_and_creator_through_the_action():
+    projects = [dict(PROJECTS[0], tags=["production"]), dict(PROJECTS[1], tags=["staging"]), dict(PROJECTS[2], tags=["production"])]
+    secrets = SECRETS + [secret(S_NEW, "AGENT_KEY", P_PROD, True, created_by_agent=True)]
+    rules = [
+        {"name": "agents off in production", "match": ["*"], "project_tags": ["production"], "exclude_projects": ["Red team"],
+         "created_by": "agent", "default_available": False},
+        {"name": "prod", "match": ["PROD_*", "*_TOKEN"], "exclude": ["RED_*"], "project_tags": ["production"], "default_available": False},
+    ]
+    fake = FakeClient(projects=projects, secrets=secrets)
+    result, warnings = policy(fake, check_mode=True, rules=rules, list_compliant=True)
+    # Staging (tagged staging) is not read
+    assert fake.calls == [("list_projects",), ("list_secrets", P_PROD), ("list_secrets", P_RED)]
+    assert {e["secret_id"]: (e["rule_name"], e["created_by_agent"], e["status"]) for e in result["entries"]} == {
+        S_NEW: ("agents off in production", True, "drifted"), S_PROD_DB: ("prod", False, "drifted"), S_PROD_GITHUB: ("prod", False, "drifted"),
+        S_PROD_AWS: ("prod", False, "compliant")}
+    assert result["summary"]["rules"] == [{"index": 0, "name": "agents off in production", "decided": 1}, {"index": 1, "name": "prod", "decided": 3}]
+    assert warnings == []
+
+
+# -- report files
+
+REPORTS = {"report_path": "report.json", "junit_path": "junit.xml", "markdown_path": "report.md"}
+
+
+def report_paths(tmp_path):
+    return {option: str(tmp_path / name) for option, name in REPORTS.items()}
+
+
+def junit_totals(path):
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    cases = root.findall("./testsuite/testcase")
+    totals = {key: int(root.get(key)) for key in ("tests", "failures", "errors", "skipped")}
+    assert totals["tests"] == len(cases)
+    assert totals["failures"] == len(root.findall("./testsuite/testcase/failure"))
+    assert totals["errors"] == len(root.findall("./testsuite/testcase/error"))
+    assert totals["skipped"] == len(root.findall("./testsuite/testcase/skipped"))
+    return totals, root
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+def test_policy_writes_three_private_reports_with_every_covered_secret(tmp_path, check_mode):
+    paths = report_paths(tmp_path)
+    fake = FakeClient().fail("list_secrets", P_STAGING, forbidden()).fail("update_secret", S_PROD_DB, api_error(500, "Neo API 500: boom", method="PATCH"))
+    result, _warnings = policy(fake, check_mode=check_mode, entries_limit=1, **paths)
+    for option, path in paths.items():
+        assert result[option] == path
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == sorted(REPORTS.values())  # no temporary file left
+    summary_ = result["summary"]
+    assert len(result["entries"]) == 1 and result["entries_truncated"] > 0
+
+    document = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert document["summary"] == summary_ and document["mode"] == ("check" if check_mode else "apply")
+    assert document["failure"] == result["msg"]
+    secrets_ = {e["secret_id"]: e["status"] for e in document["entries"] if e["secret_id"]}
+    # compliant secrets too, though list_compliant is false and the result shows one entry
+    assert set(secrets_) == {S_P_GITHUB, S_P_SLACK, S_PROD_GITHUB, S_PROD_AWS, S_PROD_DB}
+    assert secrets_[S_P_GITHUB] == secrets_[S_PROD_AWS] == "compliant"
+    assert [e["status"] for e in document["entries"] if e["secret_id"] is None] == ["failed"]
+
+    totals, root = junit_totals(tmp_path / "junit.xml")
+    scope_entries = sum(1 for e in document["entries"] if e["secret_id"] is None)
+    assert totals == {"tests": summary_["checked"] + scope_entries, "failures": summary_["drifted"] if check_mode else 0,
+                      "errors": summary_["failed"], "skipped": summary_["not_attempted"]}
+    assert {suite.get("name") for suite in root.findall("testsuite")} == {"personal", "Production (%s)" % P_PROD, "Staging (%s)" % P_STAGING}
+
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    verdict = "Drift found" if check_mode else "Applied"
+    assert markdown.startswith("## Neo secret policy: %s\n" % verdict)
+    assert "**%s** " % verdict in markdown
+
+
+def test_policy_reports_when_compliant(tmp_path):
+    fake = FakeClient()
+    policy(fake)
+    result, _warnings = policy(fake, check_mode=True, **report_paths(tmp_path))
+    assert result["entries"] == []
+    assert len(json.loads((tmp_path / "report.json").read_text())["entries"]) == 6
+    totals, _root = junit_totals(tmp_path / "junit.xml")
+    assert totals == {"tests": 6, "failures": 0, "errors": 0, "skipped": 0}
+    assert "**Compliant** \u2014 all 6 covered secrets comply." in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.usefixtures("today")
+def test_policy_reports_hold_exceptions_and_rules(tmp_path):
+    exceptions = [{"secret_id": S_PROD_DB, "default_available": True, "reason": "db migration", "expires": "2025-06-20", "owner": "alice"},
+                  {"secret_id": S_NEW, "default_available": True, "reason": "gone", "expires": "2025-06-01"}]
+    rules = RULES + [{"match": ["NOTHING_*"], "default_available": True, "name": "never"}]
+    result, _warnings = policy(FakeClient(), check_mode=True, rules=rules, exceptions=exceptions, **report_paths(tmp_path))
+    document = json.loads((tmp_path / "report.json").read_text())
+    assert document["exceptions"] == result["exceptions"] and [e["status"] for e in document["exceptions"]] == ["in_force", "expired"]
+    assert [(r["name"], r["decided"]) for r in document["rules"]] == [("rule 1", 1), ("rule 2", 2), ("rule 3", 2), ("never", 0)]
+    markdown = (tmp_path / "report.md").read_text()
+    assert "### Exceptions in force (1)" in markdown and "### Expired exceptions (1)" in markdown
+    assert "### Rules that decided nothing (1)" in markdown
+
+
+def test_policy_stale_reports_are_removed_before_the_first_request(tmp_path):
+    paths = report_paths(tmp_path)
+    for path in paths.values():
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write("from an earlier run")
+    fake = FakeClient().fail("list_projects", None, api_error(503, "Neo API 503 unavailable: down"))
+    with pytest.raises(NeoApiError):
+        policy(fake, **paths)
+    assert os.listdir(tmp_path) == []
+    assert fake.calls == [("list_projects",)]
+
+
+@pytest.mark.parametrize("option", ["junit_path", "markdown_path"])
+def test_policy_report_bad_locations_are_rejected_before_any_request(tmp_path, option):
+    fake = FakeClient()
+    with pytest.raises(NeoInputError, match="^%s: the directory %s does not exist$" % (option, re.escape(str(tmp_path / "missing")))):
+        policy(fake, **{option: str(tmp_path / "missing" / "report")})
+    with pytest.raises(NeoInputError, match="^%s: %s is a directory; give a file path$" % (option, re.escape(str(tmp_path)))):
+        policy(fake, **{option: str(tmp_path)})
+    assert fake.calls == []
+
+
+def test_policy_reports_mask_no_log_values(tmp_path):
+    canary = "neo_sk_CANARYpolicy000000000000000000"
+    fake = FakeClient().fail("update_secret", S_PROD_DB, RecursionError("echoed %s back" % canary))
+    policy(fake, action=make_action(PolicyAction, no_log_values={canary}), **report_paths(tmp_path))
+    for name in REPORTS.values():
+        assert "CANARY" not in (tmp_path / name).read_text(encoding="utf-8"), name
+    ET.parse(tmp_path / "junit.xml")
 
 
 # ---------------------------------------------------------------------------- NeoActionBase pieces

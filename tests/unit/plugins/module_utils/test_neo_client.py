@@ -518,7 +518,7 @@ def test_headers_sent_for_each_scheme(stub):
     assert token_request["headers"]["Authorization"] == "Bearer " + ALICE_TOKEN and "X-Api-Key" not in token_request["headers"]
     for request in stub.requests:
         assert request["headers"]["Accept"] == "application/json"
-        assert request["headers"]["User-Agent"] == "projectdiscovery.neo-ansible/0.1.0"
+        assert request["headers"]["User-Agent"] == "projectdiscovery.neo-ansible/0.2.0"
         assert request["query"]["limit"] == ["100"]
     assert key_request["query"]["project_id"] == [PROJECT_PRODUCTION]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import fnmatch
 import random
 
@@ -20,16 +21,23 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import (
     ENTRY_FIELDS,
     STATUS_NOT_ATTEMPTED,
+    PolicyException,
     Rule,
     ScopeFailure,
     Scopes,
     apply_results,
     build_plan,
+    exceptions_report,
+    exceptions_summary,
     failure_reason,
+    normalize_exceptions,
     normalize_rules,
     plan_scopes,
+    policy_warnings,
     render_table,
+    rules_report,
     summarize,
+    utc_today,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
 
@@ -48,13 +56,15 @@ PROJECTS = [
 UNIQUE_PROJECTS = [p for p in PROJECTS if p["id"] != STAGING_2]
 CANARY = "CANARY"
 OPTIONS = ("rules", "neo_secret_policy_rules")
+# The entry fields that say who made a secret and which exception decided it, when nothing does.
+NO_EXTRA = {"created_by_agent": None, "exception_reason": None, "exception_expires": None, "exception_owner": None}
 
 
-def secret(secret_id, name, flag, project_id=None):
-    return {
+def secret(secret_id, name, flag, project_id=None, **extra):
+    return dict({
         "id": secret_id, "name": name, "default_available": flag, "project_id": project_id,
         "value": "value-%s-%s" % (CANARY, secret_id), "masked_value": "****%s" % CANARY,
-    }
+    }, **extra)
 
 
 def rule(match, default_available, **options):
@@ -117,8 +127,10 @@ def test_normalize_rules_default_option_is_rules():
 
 
 def test_unknown_option_lists_valid_options():
-    with pytest.raises(PolicyError, match=r"valid options: default_available, match, personal, projects"):
+    with pytest.raises(PolicyError) as excinfo:
         normalize_rules([rule(["A"], True, value="x")])
+    assert str(excinfo.value) == ("rules[0].value: unknown option 'value' (valid options: created_by, default_available, exclude, "
+                                  "exclude_projects, match, name, personal, project_tags, projects)")
 
 
 def test_normalize_rules_defaults_and_shapes():
@@ -128,8 +140,10 @@ def test_normalize_rules_defaults_and_shapes():
         rule(["Y"], True, projects=[], personal=True),
         rule(["Z"], True, projects=None, personal=None),
     ])
-    assert rules[0] == Rule(index=0, match=("PROD_*", "AWS_*"), projects="*", personal=False, default_available=True)
-    assert rules[1] == Rule(index=1, match=("X",), projects=("Production", PROD), personal=True, default_available=False)
+    assert rules[0] == Rule(index=0, name="rule 1", match=("PROD_*", "AWS_*"), projects="*", personal=False, default_available=True)
+    assert rules[1] == Rule(index=1, name="rule 2", match=("X",), projects=("Production", PROD), personal=True, default_available=False)
+    assert [r.name for r in rules] == ["rule 1", "rule 2", "rule 3", "rule 4"]
+    assert all((r.exclude, r.exclude_projects, r.project_tags, r.created_by) == ((), (), (), "any") for r in rules)
     assert rules[2].projects == () and rules[2].personal is True
     assert rules[3].projects == "*" and rules[3].personal is False
     assert normalize_rules([]) == [] and normalize_rules(None) == []
@@ -154,7 +168,8 @@ def test_rule_matches_case_sensitive_glob():
 
 def test_scopes_resolve_ids_and_unique_names():
     _rules, scopes = scopes_for([rule(["A"], True, projects=["Production", RED, STAGING]), rule(["B"], True)])
-    assert scopes.rule_projects == (frozenset({PROD, RED, STAGING}), "*")
+    # '*' is the frozenset of every listed project id (no marker).
+    assert scopes.rule_projects == (frozenset({PROD, RED, STAGING}), frozenset({PROD, STAGING, RED}))
     assert scopes.project_names == {PROD: "Production", STAGING: "Staging", RED: "Red Team"}
 
 
@@ -282,7 +297,8 @@ def test_personal_scope():
     entries = by_id(plan.entries)
     assert entries["s-p1"] == {
         "project_id": None, "project_name": None, "secret_id": "s-p1", "secret_name": "GITHUB_TOKEN",
-        "before": True, "after": False, "rule": 0, "status": "drifted", "error": None,
+        "before": True, "after": False, "rule": 0, "rule_name": "rule 1", "status": "drifted", "error": None,
+        "created_by_agent": None, "exception_reason": None, "exception_expires": None, "exception_owner": None,
     }
     assert entries["s-p2"]["rule"] == 1 and entries["s-p2"]["after"] is True
     # The personal-only rule does not reach the Staging GITHUB_TOKEN: rule 1 decides it.
@@ -333,11 +349,12 @@ def test_failed_scope_gives_one_failed_entry():
     scope_entries = [e for e in plan.entries if e["secret_id"] is None]
     assert scope_entries == [
         {"project_id": None, "project_name": None, "secret_id": None, "secret_name": None, "before": None, "after": None,
-         "rule": None, "status": "not_attempted", "error": "Neo API 401 unauthorized: request not sent"},
+         "rule": None, "rule_name": None, "status": "not_attempted", "error": "Neo API 401 unauthorized: request not sent", **NO_EXTRA},
         {"project_id": STAGING, "project_name": "Staging", "secret_id": None, "secret_name": None, "before": None, "after": None,
-         "rule": None, "status": "failed", "error": "Neo API 403 forbidden (error_id 1a2b3c): not a member of this project"},
+         "rule": None, "rule_name": None, "status": "failed", "error": "Neo API 403 forbidden (error_id 1a2b3c): not a member of this project",
+         **NO_EXTRA},
         {"project_id": RED, "project_name": "Red Team", "secret_id": None, "secret_name": None, "before": None, "after": None,
-         "rule": None, "status": "failed", "error": "the secrets of this scope were not read"},
+         "rule": None, "rule_name": None, "status": "failed", "error": "the secrets of this scope were not read", **NO_EXTRA},
     ]
     assert [e["project_id"] for e in plan.entries] == [None, PROD, PROD, PROD, STAGING, RED]
     assert all(e["secret_id"] for e in plan.changes)
@@ -703,7 +720,7 @@ def test_property_scopes_match_the_oracle(scenario):
     assert plan.scopes.project_ids == tuple(listed) + tuple(unlisted)
     assert plan.scopes.personal == any(r["personal"] for r in rules)
     assert plan.projects_count == len(plan.scopes.project_ids)
-    assert [r if r == "*" else frozenset(r) for r in resolved] == list(plan.scopes.rule_projects)
+    assert [frozenset(ids) if r == "*" else frozenset(r) for r in resolved] == list(plan.scopes.rule_projects)
 
 
 @settings(max_examples=200, deadline=None)
@@ -842,3 +859,774 @@ def test_property_every_planned_write_is_accounted_for_once(scenario, data):
     assert CANARY not in table
     if entries:
         assert len(table.splitlines()) == 2 + len(entries)
+
+
+# ================================================================ governance: selectors, exceptions, status
+#
+# Fixed date: an exception is in force while TODAY <= expires (a UTC date), then expired.
+
+TODAY = datetime.date(2025, 6, 15)
+PROD_US = "aaaaaaaa-0000-4000-8000-000000000005"
+# Tags as the API lists them; a project without a tags field has none; tags are compared stripped.
+TAGGED = [
+    {"id": PROD, "name": "Production", "tags": ["production", "eu"]},
+    {"id": STAGING, "name": "Staging", "tags": ["staging"]},
+    {"id": RED, "name": "Red Team"},
+    {"id": PROD_US, "name": "Production US", "tags": [" production "]},
+]
+EXCEPTION_OPTIONS = ("exceptions", "neo_secret_policy_exceptions")
+
+
+def sid(number):
+    """A secret id (exceptions name secrets by UUID)."""
+    return "5ec00000-0000-4000-8000-%012d" % number
+
+
+def governed_secrets():
+    """Personal and project secrets made by agents (created_by_agent true), people (false) or unknown (absent, null)."""
+    return {
+        None: [secret(sid(1), "GITHUB_TOKEN", True, created_by_agent=False), secret(sid(2), "AGENT_NOTE", True, created_by_agent=True)],
+        PROD: [secret(sid(11), "PROD_DB", True, PROD, created_by_agent=True), secret(sid(12), "PROD_API", True, PROD, created_by_agent=False),
+               secret(sid(13), "PROD_PUBLIC_URL", True, PROD)],
+        STAGING: [secret(sid(21), "PROD_DB", True, STAGING, created_by_agent=False),
+                  secret(sid(22), "STAGING_KEY", True, STAGING, created_by_agent=True)],
+        RED: [secret(sid(31), "RED_TOKEN", True, RED, created_by_agent=None)],
+        PROD_US: [secret(sid(41), "PROD_DB", False, PROD_US, created_by_agent=True)],
+    }
+
+
+def waiver(default_available, expires="2025-06-30", reason="vendor migration", **target):
+    return dict(target, default_available=default_available, reason=reason, expires=expires)
+
+
+def governed(raw_rules, raw_exceptions=(), secrets=None, projects=TAGGED, list_compliant=True, today=TODAY):
+    """What the action does: validate rules and exceptions, resolve scopes, plan; returns (rules, exceptions, plan)."""
+    rules = normalize_rules(raw_rules)
+    exceptions = normalize_exceptions(list(raw_exceptions))
+    scopes = plan_scopes(rules, ProjectDirectory(projects), "rules", exceptions, "exceptions", today)
+    plan = build_plan(rules, scopes, governed_secrets() if secrets is None else secrets, list_compliant, exceptions, today)
+    return rules, exceptions, plan
+
+
+def decisions(plan):
+    """secret id -> (rule index, rule name, after) of every secret entry."""
+    return {e["secret_id"]: (e["rule"], e["rule_name"], e["after"]) for e in plan.entries if e["secret_id"] is not None}
+
+
+# ---------------------------------------------------------------- governance: validation
+
+
+def test_rule_names_default_to_their_position():
+    rules = normalize_rules([rule(["A"], True), rule(["B"], False, name="  Production off "), rule(["C"], True, name=None)])
+    assert [r.name for r in rules] == ["rule 1", "Production off", "rule 3"]
+    _rules, _exceptions, plan = governed([rule(["PROD_DB"], False, name="db off"), rule(["*"], True)])
+    assert {e["rule_name"] for e in plan.entries if e["secret_name"] == "PROD_DB"} == {"db off"}
+    assert {e["rule_name"] for e in plan.entries if e["secret_name"] != "PROD_DB"} == {"rule 2"}
+
+
+def test_new_rule_options_are_normalized():
+    (r,) = normalize_rules([rule(["PROD_*"], False, name="n", exclude=["PROD_PUBLIC_*", "PROD_PUBLIC_*", "*_API"],
+                                 exclude_projects=["Staging", RED], project_tags=[" production ", "eu", "eu"], created_by="agent")])
+    assert (r.exclude, r.exclude_projects, r.project_tags, r.created_by) == (
+        ("PROD_PUBLIC_*", "*_API"), ("Staging", RED), ("production", "eu"), "agent")
+    (r,) = normalize_rules([rule(["A"], True, exclude=None, exclude_projects=None, project_tags=None, created_by=None)])
+    assert (r.exclude, r.exclude_projects, r.project_tags, r.created_by) == ((), (), (), "any")
+    assert [normalize_rules([rule(["A"], True, created_by=c)])[0].created_by for c in ("any", "agent", "user")] == ["any", "agent", "user"]
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("rules, path, text", [
+    ([rule(["A"], True, name="")], "[0].name", "must be a non-empty string"),
+    ([rule(["A"], True, name="   ")], "[0].name", "must be a non-empty string"),
+    ([rule(["A"], True), rule(["A"], True, name=3)], "[1].name", "must be a non-empty string"),
+    ([rule(["A"], True, exclude="B")], "[0].exclude", "must be a list of name patterns"),
+    ([rule(["A"], True, exclude=["B", ""])], "[0].exclude[1]", "got an empty string"),
+    ([rule(["A"], True, exclude=[7])], "[0].exclude[0]", "must be a non-empty string (a name pattern), got int"),
+    ([rule(["A"], True, exclude_projects="Production")], "[0].exclude_projects", "got str"),
+    ([rule(["A"], True, exclude_projects=[PROD, None])], "[0].exclude_projects[1]", "must be a non-empty string (a project id or name), got NoneType"),
+    ([rule(["A"], True, project_tags="production")], "[0].project_tags", "got str"),
+    ([rule(["A"], True, project_tags=[""])], "[0].project_tags[0]", "got an empty string"),
+    ([rule(["A"], True, created_by="bot")], "[0].created_by", "must be one of any, agent, user, got 'bot'"),
+    ([rule(["A"], True, created_by="Agent")], "[0].created_by", "got 'Agent'"),
+    ([rule(["A"], True, created_by=True)], "[0].created_by", "must be one of any, agent, user, got True"),
+])
+def test_new_rule_options_errors_name_the_option(rules, path, text, option):
+    with pytest.raises(PolicyError) as excinfo:
+        normalize_rules(rules, option)
+    message = str(excinfo.value)
+    assert message.startswith(option + path + ": "), message
+    assert text in message and "\n" not in message
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("key", ["match", "exclude"])
+@pytest.mark.parametrize("pattern, reason", [
+    ("prod_*", "names are upper-case (did you mean 'PROD_*'?)"),
+    ("Prod_Db", "names are upper-case (did you mean 'PROD_DB'?)"),
+    ("github_token", "names are upper-case (did you mean 'GITHUB_TOKEN'?)"),
+    ("[a-z]*", "names are upper-case (did you mean '[A-Z]*'?)"),
+    ("PROD.*", "'.' never appear in one (upper-case letters, digits and _ only)"),
+    ("PROD DB", "' ' never appear in one (upper-case letters, digits and _ only)"),
+    ("prod.db", "'.', 'b', 'd', 'o', 'p', 'r' never appear in one (upper-case letters, digits and _ only)"),
+    ("PR\u00d6D_*", "'\u00d6' never appear in one (upper-case letters, digits and _ only)"),
+])
+def test_a_glob_that_can_never_match_fails_with_a_clear_message(pattern, reason, key, option):
+    raw = rule(["GOOD_*", pattern], True) if key == "match" else rule(["*"], True, exclude=["GOOD_*", pattern])
+    with pytest.raises(PolicyError) as excinfo:
+        normalize_rules([rule(["OK"], True), raw], option)
+    assert str(excinfo.value) == "%s[1].%s[1]: %r can never match a secret name: %s" % (option, key, pattern, reason)
+
+
+@pytest.mark.parametrize("pattern", ["GITHUB-TOKEN", "PROD_!", "^PROD_*", "PROD_[", "PROD]"])
+def test_glob_syntax_characters_outside_brackets_can_never_match(pattern):
+    assert not any(fnmatch.fnmatchcase(name, pattern) for name in ("GITHUB_TOKEN", "PROD_", "PROD_X", "PROD"))
+    with pytest.raises(PolicyError, match=r"^rules\[0\]\.match\[0\]: .* can never match a secret name"):
+        normalize_rules([rule([pattern], True)])
+
+
+@pytest.mark.parametrize("pattern", ["*", "?", "PROD_?B", "[A-Z]*", "[!X]*", "[^X]*", "A1_*", "*_[0-9]", "_"])
+def test_globs_that_can_match_are_accepted(pattern):
+    (r,) = normalize_rules([rule([pattern], True, exclude=[pattern])])
+    assert r.match == (pattern,) and r.exclude == (pattern,)
+
+
+@pytest.mark.parametrize("option", EXCEPTION_OPTIONS)
+@pytest.mark.parametrize("exceptions, path, text", [
+    ("x", "", "must be a list of exceptions, got str"),
+    ({"secret_id": sid(1)}, "", "must be a list of exceptions, got dict"),
+    ([None], "[0]", "must be a dictionary with the options"),
+    ([waiver(True, secret_id=sid(1), colour="red")], "[0].colour",
+     "unknown option 'colour' (valid options: default_available, expires, name, owner, personal, project, reason, secret_id)"),
+    ([waiver(True, secret_id="nope")], "[0].secret_id", "'nope' is not a UUID"),
+    ([waiver(True, secret_id=" " + sid(1))], "[0].secret_id", "is not a UUID"),
+    ([waiver(True)], "[0]", "give secret_id, or name with project (an id or name) or personal: true"),
+    ([waiver(True, project="Production")], "[0]", "give secret_id, or name with project (an id or name) or personal: true"),
+    ([waiver(True, secret_id=sid(1), name="A", project="Production")], "[0]", "give either secret_id, or name with project or personal: true, not both"),
+    ([waiver(True, secret_id=sid(1), personal=True)], "[0]", "not both"),
+    ([waiver(True, name="PROD_DB")], "[0]", "with name, give exactly one of project (an id or name) and personal: true"),
+    ([waiver(True, name="PROD_DB", project="Production", personal=True)], "[0]", "with name, give exactly one of project"),
+    ([waiver(True, name="prod_db", personal=True)], "[0].name", "'prod_db' is not a valid secret name"),
+    ([waiver(True, name="1DB", personal=True)], "[0].name", "is not a valid secret name"),
+    ([waiver(True, name="PROD_DB", project="")], "[0].project", "must be a non-empty string"),
+    ([waiver(True, name="PROD_DB", personal="yes")], "[0].personal", "must be a boolean"),
+    ([waiver(None, secret_id=sid(1))], "[0].default_available", "required option is missing"),
+    ([waiver("no", secret_id=sid(1))], "[0].default_available", "must be a boolean (true or false), got str"),
+    ([waiver(True, secret_id=sid(1), reason=None)], "[0].reason", "required: give a non-empty string"),
+    ([waiver(True, secret_id=sid(1), reason="  ")], "[0].reason", "must be a non-empty string"),
+    ([waiver(True, secret_id=sid(1), expires=None)], "[0].expires", "must be a date YYYY-MM-DD, got None"),
+    ([waiver(True, secret_id=sid(1), expires="2025-02-30")], "[0].expires", "must be a date YYYY-MM-DD, got '2025-02-30'"),
+    ([waiver(True, secret_id=sid(1), expires="30/06/2025")], "[0].expires", "must be a date YYYY-MM-DD"),
+    ([waiver(True, secret_id=sid(1), expires="2025-6-1")], "[0].expires", "must be a date YYYY-MM-DD"),
+    ([waiver(True, secret_id=sid(1), expires=20250630)], "[0].expires", "must be a date YYYY-MM-DD"),
+    ([waiver(True, secret_id=sid(1)), waiver(True, secret_id=sid(2), owner="")], "[1].owner", "must be a non-empty string"),
+])
+def test_normalize_exceptions_errors_name_the_option(exceptions, path, text, option):
+    with pytest.raises(PolicyError) as excinfo:
+        normalize_exceptions(exceptions, option)
+    message = str(excinfo.value)
+    assert message.startswith(option + path + ": "), message
+    assert text in message and "\n" not in message
+
+
+def test_normalize_exceptions_shapes():
+    exceptions = normalize_exceptions([
+        waiver(False, secret_id=sid(11).upper(), owner="  team \n sec "),
+        waiver(True, name="PROD_DB", project=" Production ", reason="  multi\n line   reason ", expires=datetime.date(2025, 7, 1)),
+        waiver(True, name="GITHUB_TOKEN", personal=True, expires=datetime.datetime(2025, 7, 2, 23, 59), owner=None),
+        waiver(True, secret_id=sid(12), expires=" 2025-07-03 "),
+    ])
+    assert exceptions == [
+        PolicyException(index=0, secret_id=sid(11), default_available=False, reason="vendor migration", expires=datetime.date(2025, 6, 30),
+                        owner="team sec"),
+        PolicyException(index=1, name="PROD_DB", project="Production", default_available=True, reason="multi line reason",
+                        expires=datetime.date(2025, 7, 1)),
+        PolicyException(index=2, name="GITHUB_TOKEN", personal=True, default_available=True, reason="vendor migration",
+                        expires=datetime.date(2025, 7, 2)),
+        PolicyException(index=3, secret_id=sid(12), default_available=True, reason="vendor migration", expires=datetime.date(2025, 7, 3)),
+    ]
+    assert normalize_exceptions(None) == [] and normalize_exceptions([]) == []
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        exceptions[0].expires = TODAY
+
+
+@pytest.mark.parametrize("expires, status", [
+    (TODAY + datetime.timedelta(days=1), "in_force"), (TODAY, "in_force"), (TODAY - datetime.timedelta(days=1), "expired")])
+def test_exception_is_in_force_through_its_expiry_day(expires, status):
+    (exception,) = normalize_exceptions([waiver(True, secret_id=sid(1), expires=expires.isoformat(), owner="alice")])
+    assert exception.status(TODAY) == status
+    assert exception.entry_fields() == {"exception_reason": "vendor migration", "exception_expires": expires.isoformat(), "exception_owner": "alice"}
+
+
+# ---------------------------------------------------------------- governance: scopes
+
+
+def test_project_tags_with_star_cover_every_tagged_project():
+    _rules, _exceptions, plan = governed([rule(["*"], False, project_tags=["production"])])
+    assert plan.scopes.rule_projects == (frozenset({PROD, PROD_US}),)
+    assert plan.scopes.keys == (PROD, PROD_US)
+    assert plan.projects_count == 2
+    assert {e["project_id"] for e in plan.entries} == {PROD, PROD_US}
+
+
+def test_project_tags_intersect_the_listed_projects():
+    _rules, _exceptions, plan = governed([rule(["*"], False, projects=["Staging", PROD, "Red Team"], project_tags=["production"])])
+    assert plan.scopes.rule_projects == (frozenset({PROD}),)
+    assert plan.scopes.keys == (PROD,)
+
+
+def test_project_tags_cover_projects_with_any_of_the_tags():
+    _rules, _exceptions, plan = governed([rule(["*"], False, project_tags=["staging", "eu"])])
+    assert plan.scopes.rule_projects == (frozenset({PROD, STAGING}),)
+
+
+@pytest.mark.parametrize("tags", [["Production"], ["prod"], ["no-such-tag"]])
+def test_project_tags_are_case_sensitive_and_may_match_nothing(tags):
+    rules, _exceptions, plan = governed([rule(["*"], False, project_tags=tags)])
+    assert plan.scopes.rule_projects == (frozenset(),)
+    assert plan.scopes.keys == () and plan.entries == ()
+    assert rules_report(rules, plan) == [{"index": 0, "name": "rule 1", "default_available": False, "decided": 0}]
+
+
+def test_project_tags_never_cover_an_unlisted_project():
+    # Tags come from the projects list: an id the caller cannot list has none, so it is not read.
+    _rules, _exceptions, plan = governed([rule(["*"], False, projects=[UNLISTED, "Production"], project_tags=["production"])])
+    assert plan.scopes.rule_projects == (frozenset({PROD}),)
+    assert plan.scopes.keys == (PROD,)
+
+
+def test_exclude_projects_by_id_and_by_name():
+    _rules, _exceptions, plan = governed([rule(["*"], False, exclude_projects=[RED.upper(), "Staging"])])
+    assert plan.scopes.rule_projects == (frozenset({PROD, PROD_US}),)
+    assert plan.scopes.keys == (PROD, PROD_US)
+    _rules, _exceptions, plan = governed([rule(["*"], False, project_tags=["production"], exclude_projects=["Production US"])])
+    assert plan.scopes.rule_projects == (frozenset({PROD}),)
+    # an unlisted id excluded changes nothing; an explicit unlisted id excluded is not read
+    _rules, _exceptions, plan = governed([rule(["*"], False, exclude_projects=[UNLISTED])])
+    assert plan.scopes.keys == (PROD, STAGING, RED, PROD_US)
+    _rules, _exceptions, plan = governed([rule(["*"], False, projects=[UNLISTED, "Staging"], exclude_projects=[UNLISTED])])
+    assert plan.scopes.keys == (STAGING,)
+
+
+def test_exclude_projects_leaves_the_personal_scope_alone():
+    rules, _exceptions, plan = governed([rule(["GITHUB_*"], False, personal=True, exclude_projects=["Production", "Staging", "Red Team",
+                                                                                                   "Production US"])])
+    assert plan.scopes.rule_projects == (frozenset(),)
+    assert plan.scopes.keys == (None,)
+    assert decisions(plan) == {sid(1): (0, "rule 1", False)}
+    assert plan.scopes.covers(rules[0], None) is True
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_exclude_projects_unknown_or_ambiguous_name_is_an_error(option):
+    with pytest.raises(NeoNotFound) as excinfo:
+        scopes_for([rule(["A"], True), rule(["A"], True, exclude_projects=[PROD, "Nope"])], PROJECTS, option)
+    assert str(excinfo.value).startswith("%s[1].exclude_projects[1]: no project named 'Nope'" % option)
+    with pytest.raises(NeoAmbiguousError) as excinfo:
+        scopes_for([rule(["A"], True, exclude_projects=["Staging"])], PROJECTS, option)
+    assert str(excinfo.value).startswith("%s[0].exclude_projects[0]: project name 'Staging' matches 2 projects" % option)
+
+
+def test_exception_scopes_are_read_even_when_no_rule_covers_them():
+    rules = normalize_rules([rule(["PROD_*"], False, projects=["Production"])])
+    exceptions = normalize_exceptions([
+        waiver(True, name="RED_TOKEN", project="Red Team"), waiver(True, name="GITHUB_TOKEN", personal=True),
+        waiver(True, secret_id=sid(22)), waiver(True, name="X", project=UNLISTED.upper()),
+    ])
+    scopes = plan_scopes(rules, ProjectDirectory(TAGGED), "rules", exceptions, "exceptions", TODAY)
+    assert scopes.exception_scopes == (RED, None, False, UNLISTED)
+    assert scopes.personal is True
+    # an exception by secret id in force may name a secret of any scope: every listed project and the
+    # personal scope are read, in list order, then the unlisted one
+    assert scopes.keys == (None, PROD, STAGING, RED, PROD_US, UNLISTED)
+    assert scopes.rule_projects == (frozenset({PROD}),)
+
+
+@pytest.mark.parametrize("option", EXCEPTION_OPTIONS)
+def test_exception_project_name_errors_name_the_option(option):
+    rules = normalize_rules([rule(["A"], True)])
+    with pytest.raises(NeoNotFound) as excinfo:
+        plan_scopes(rules, ProjectDirectory(PROJECTS), "rules",
+                    normalize_exceptions([waiver(True, secret_id=sid(1)), waiver(True, name="A", project="Nope")], option), option, TODAY)
+    assert str(excinfo.value).startswith("%s[1].project: no project named 'Nope'" % option)
+    with pytest.raises(NeoAmbiguousError) as excinfo:
+        plan_scopes(rules, ProjectDirectory(PROJECTS), "rules", normalize_exceptions([waiver(True, name="A", project="Staging")], option), option, TODAY)
+    assert str(excinfo.value).startswith("%s[0].project: project name 'Staging' matches 2 projects" % option)
+
+
+# ---------------------------------------------------------------- governance: selectors in the plan
+
+
+def test_created_by_agent_and_user():
+    personal = [secret(sid(1), "A", True, created_by_agent=True), secret(sid(2), "B", True, created_by_agent=False),
+                secret(sid(3), "C", True), secret(sid(4), "D", True, created_by_agent=None),
+                secret(sid(5), "E", True, created_by_agent="true"), secret(sid(6), "F", True, created_by_agent=1)]
+    rules = [rule(["*"], False, personal=True, projects=[], created_by="agent", name="agents off"),
+             rule(["*"], True, personal=True, projects=[], created_by="user", name="people on")]
+    rules, _exceptions, plan = governed(rules, secrets={None: personal})
+    assert decisions(plan) == {sid(1): (0, "agents off", False), sid(2): (1, "people on", True), sid(3): (1, "people on", True),
+                               sid(4): (1, "people on", True), sid(5): (1, "people on", True), sid(6): (1, "people on", True)}
+    # the entry says who made the secret when the API says it with a boolean, else null
+    assert [e["created_by_agent"] for e in plan.entries] == [True, False, None, None, None, None]
+    assert [r["decided"] for r in rules_report(rules, plan)] == [1, 5]
+
+
+def test_created_by_any_is_the_default_and_a_creator_rule_does_not_shadow_others():
+    _rules, _exceptions, plan = governed([rule(["PROD_*"], False, projects=["Production"])])
+    assert {e["secret_id"] for e in plan.entries} == {sid(11), sid(12), sid(13)}
+    _rules, _exceptions, plan = governed([rule(["PROD_*"], False, projects=["Production"], created_by="agent"),
+                                          rule(["PROD_*"], True, projects=["Production"])])
+    assert decisions(plan) == {sid(11): (0, "rule 1", False), sid(12): (1, "rule 2", True), sid(13): (1, "rule 2", True)}
+
+
+def test_exclude_globs_skip_names_for_later_rules():
+    rules, _exceptions, plan = governed([rule(["PROD_*"], False, projects=["Production"], exclude=["PROD_PUBLIC_*", "*_API"], name="prod off"),
+                                         rule(["*"], True, projects=["Production"], name="rest on")])
+    assert decisions(plan) == {sid(11): (0, "prod off", False), sid(12): (1, "rest on", True), sid(13): (1, "rest on", True)}
+    assert rules[0].matches("PROD_DB") and not rules[0].matches("PROD_PUBLIC_URL") and not rules[0].matches("PROD_API")
+    assert not rules[0].matches(None) and not rules[0].matches("prod_db")
+
+
+def test_first_match_order_across_every_selector():
+    # PROD_DB in Production (tags production, eu) was made by an agent: each earlier rule misses it for one reason.
+    raw = [
+        rule(["PROD_*"], True, exclude=["*_DB"], name="excluded by name"),
+        rule(["PROD_*"], True, exclude_projects=["Production"], name="excluded project"),
+        rule(["PROD_*"], True, project_tags=["staging"], name="other tag"),
+        rule(["PROD_*"], True, created_by="user", projects=["Red Team", "Production US"], name="people only"),
+        rule(["PROD_*"], True, projects=["Red Team"], name="other project"),
+        rule(["PROD_D?"], True, personal=True, projects=[], name="personal only"),
+        rule(["PROD_DB"], False, projects=["Production", "Staging"], project_tags=["eu"], created_by="agent", exclude=["PROD_API"], name="decider"),
+        rule(["*"], True, name="catch-all"),
+    ]
+    rules, _exceptions, plan = governed(raw)
+    assert decisions(plan) == {
+        sid(11): (6, "decider", False),            # Production PROD_DB
+        sid(12): (0, "excluded by name", True),    # Production PROD_API
+        sid(13): (0, "excluded by name", True),    # Production PROD_PUBLIC_URL
+        sid(21): (1, "excluded project", True),    # Staging PROD_DB
+        sid(22): (7, "catch-all", True),           # Staging STAGING_KEY
+        sid(31): (7, "catch-all", True),           # Red Team RED_TOKEN
+        sid(41): (1, "excluded project", True),    # Production US PROD_DB
+    }
+    assert plan.rule_decided == (2, 2, 0, 0, 0, 0, 1, 2)
+    assert [(r["index"], r["name"], r["decided"]) for r in rules_report(rules, plan)] == [
+        (0, "excluded by name", 2), (1, "excluded project", 2), (2, "other tag", 0), (3, "people only", 0), (4, "other project", 0),
+        (5, "personal only", 0), (6, "decider", 1), (7, "catch-all", 2)]
+    assert policy_warnings(rules_report(rules, plan), []) == [
+        "rule %r (rules[%d]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing" % (name, index)
+        for index, name in ((2, "other tag"), (3, "people only"), (4, "other project"), (5, "personal only"))]
+
+
+# ---------------------------------------------------------------- governance: exceptions in the plan
+
+
+def test_exception_in_force_decides_before_any_rule():
+    _rules, exceptions, plan = governed([rule(["PROD_*"], False, name="prod off")], [waiver(True, secret_id=sid(11).upper(), owner="alice")])
+    entry = by_id(plan.entries)[sid(11)]
+    assert entry == {
+        "project_id": PROD, "project_name": "Production", "secret_id": sid(11), "secret_name": "PROD_DB", "before": True, "after": True,
+        "rule": None, "rule_name": "exception", "status": "compliant", "error": None, "created_by_agent": True,
+        "exception_reason": "vendor migration", "exception_expires": "2025-06-30", "exception_owner": "alice",
+    }
+    assert all(tuple(e) == ENTRY_FIELDS for e in plan.entries)
+    assert {key: value[0] for key, value in decisions(plan).items()} == {sid(11): None, sid(12): 0, sid(13): 0, sid(21): 0, sid(41): 0}
+    assert all(e["exception_reason"] is None for e in plan.entries if e["rule"] is not None)
+    # the rule did not decide the secret the exception decided
+    assert plan.rule_decided == (4,) and plan.exception_matched == (1,)
+    assert exceptions_summary(exceptions_report(exceptions, plan, TODAY)) == {"in_force": 1, "expired": 0, "unmatched": 0}
+
+
+def test_exception_decides_a_secret_no_rule_covers():
+    _rules, _exceptions, plan = governed([rule(["PROD_DB"], False, projects=["Production"])],
+                                         [waiver(False, name="RED_TOKEN", project="Red Team", owner="red"), waiver(False, secret_id=sid(12))])
+    assert plan.scopes.keys == (None, PROD, STAGING, RED, PROD_US)  # by secret id: every scope is read
+    assert decisions(plan) == {sid(11): (0, "rule 1", False), sid(12): (None, "exception", False), sid(31): (None, "exception", False)}
+    assert [(e["secret_id"], e["status"], e["exception_owner"]) for e in plan.entries] == [
+        (sid(12), "drifted", None), (sid(11), "drifted", None), (sid(31), "drifted", "red")]
+    assert plan.projects_count == 4
+    assert plan.exception_matched == (1, 1)
+
+
+def test_exception_by_name_applies_in_its_scope_only():
+    secrets = governed_secrets()
+    secrets[STAGING].append(secret(sid(23), "GITHUB_TOKEN", True, STAGING))
+    _rules, _exceptions, plan = governed([rule(["*"], True, personal=True)], [
+        waiver(False, name="PROD_DB", project="Staging"), waiver(False, name="GITHUB_TOKEN", personal=True)], secrets=secrets)
+    decided = decisions(plan)
+    assert decided[sid(21)] == (None, "exception", False)  # Staging's PROD_DB
+    assert decided[sid(11)] == decided[sid(41)] == (0, "rule 1", True)  # PROD_DB elsewhere
+    assert decided[sid(1)] == (None, "exception", False)  # the personal GITHUB_TOKEN
+    assert decided[sid(23)] == (0, "rule 1", True)  # Staging's GITHUB_TOKEN
+    assert plan.exception_matched == (1, 1)
+
+
+def test_exception_by_secret_id_matches_in_any_scope_read():
+    _rules, _exceptions, plan = governed([rule(["*"], True, personal=True)], [
+        waiver(False, secret_id=sid(2)), waiver(False, secret_id=sid(31)), waiver(False, secret_id=sid(41).upper())])
+    decided = decisions(plan)
+    assert decided[sid(2)] == decided[sid(31)] == decided[sid(41)] == (None, "exception", False)
+    assert plan.exception_matched == (1, 1, 1)
+    # by id, an exception in force makes every scope read: it decides a secret in a scope no rule covers
+    _rules, exceptions, plan = governed([rule(["*"], True, projects=["Production"])], [waiver(False, secret_id=sid(31))])
+    assert plan.scopes.keys == (None, PROD, STAGING, RED, PROD_US) and decisions(plan)[sid(31)] == (None, "exception", False)
+    assert [e["status"] for e in exceptions_report(exceptions, plan, TODAY)] == ["in_force"]
+    # expired, it reads nothing of its own (and a project it names is not even resolved)
+    _rules, exceptions, plan = governed([rule(["*"], True, projects=["Production"])], [
+        waiver(False, secret_id=sid(31), expires=(TODAY - datetime.timedelta(days=1)).isoformat()),
+        waiver(False, name="X", project="No such project", expires=(TODAY - datetime.timedelta(days=1)).isoformat())])
+    assert plan.scopes.keys == (PROD,) and sid(31) not in decisions(plan)
+    assert [e["status"] for e in exceptions_report(exceptions, plan, TODAY)] == ["expired", "expired"]
+
+
+@pytest.mark.parametrize("first, second", [
+    ({"secret_id": sid(11)}, {"secret_id": sid(11).upper()}),
+    ({"name": "PROD_DB", "project": "Production"}, {"name": "PROD_DB", "project": PROD}),
+    ({"secret_id": sid(11)}, {"name": "PROD_DB", "project": "Production"}),
+], ids=["both-by-id", "both-by-name", "id-then-name"])
+def test_first_exception_in_list_order_wins(first, second):
+    _rules, exceptions, plan = governed([rule(["PROD_*"], True)], [waiver(False, reason="first", **first), waiver(True, reason="second", **second)])
+    entry = by_id(plan.entries)[sid(11)]
+    assert (entry["after"], entry["exception_reason"]) == (False, "first")
+    assert plan.exception_matched == (1, 0)
+    assert [e["status"] for e in exceptions_report(exceptions, plan, TODAY)] == ["in_force", "unmatched"]
+
+
+def test_first_exception_in_list_order_wins_by_name_before_by_id():
+    _rules, _exceptions, plan = governed([rule(["PROD_*"], True)], [
+        waiver(False, reason="by name", name="PROD_DB", project="Production"), waiver(True, reason="by id", secret_id=sid(11))])
+    entry = by_id(plan.entries)[sid(11)]
+    assert (entry["after"], entry["exception_reason"]) == (False, "by name")
+    assert plan.exception_matched == (1, 0)
+
+
+def test_an_expired_exception_first_lets_a_later_one_decide():
+    _rules, _exceptions, plan = governed([rule(["PROD_*"], True)], [
+        waiver(False, reason="old", secret_id=sid(11), expires="2025-06-14"), waiver(False, reason="new", secret_id=sid(11))])
+    assert by_id(plan.entries)[sid(11)]["exception_reason"] == "new"
+    assert plan.exception_matched == (0, 1)
+
+
+@pytest.mark.parametrize("today, decided_by", [
+    (datetime.date(2025, 6, 29), "exception"), (datetime.date(2025, 6, 30), "exception"), (datetime.date(2025, 7, 1), "prod off")])
+def test_expired_exception_is_ignored_and_the_rules_decide(today, decided_by):
+    _rules, exceptions, plan = governed([rule(["PROD_*"], False, name="prod off")], [waiver(True, secret_id=sid(11), expires="2025-06-30")],
+                                       today=today)
+    entry = by_id(plan.entries)[sid(11)]
+    assert entry["rule_name"] == decided_by
+    if decided_by == "exception":
+        assert (entry["after"], entry["status"], entry["exception_expires"]) == (True, "compliant", "2025-06-30")
+    else:
+        assert (entry["rule"], entry["after"], entry["status"]) == (0, False, "drifted")
+        assert (entry["exception_reason"], entry["exception_expires"], entry["exception_owner"]) == (None, None, None)
+    (report,) = exceptions_report(exceptions, plan, today)
+    assert report["status"] == ("in_force" if decided_by == "exception" else "expired")
+    assert report["days_left"] == (datetime.date(2025, 6, 30) - today).days
+    assert report["matched"] == (1 if decided_by == "exception" else 0)
+
+
+def test_exception_in_an_unreadable_scope_is_unmatched():
+    secrets = governed_secrets()
+    secrets[RED] = ScopeFailure("Neo API 403 forbidden")
+    _rules, exceptions, plan = governed([rule(["PROD_*"], False, projects=["Production"])], [waiver(True, name="RED_TOKEN", project="Red Team")],
+                                        secrets=secrets)
+    assert [(e["project_id"], e["secret_id"], e["status"]) for e in plan.entries if e["project_id"] == RED] == [(RED, None, "failed")]
+    assert [e["status"] for e in exceptions_report(exceptions, plan, TODAY)] == ["unmatched"]
+
+
+def test_exception_decided_compliant_secret_is_counted_when_not_listed():
+    raw_rules, raw_exceptions = [rule(["PROD_*"], False, projects=["Production"])], [waiver(True, secret_id=sid(11))]
+    _rules, _exceptions, listed = governed(raw_rules, raw_exceptions)
+    _rules, _exceptions, unlisted = governed(raw_rules, raw_exceptions, list_compliant=False)
+    assert sid(11) not in decisions(unlisted)
+    assert unlisted.compliant_unlisted == 1 and unlisted.exception_matched == listed.exception_matched == (1,)
+    assert unlisted.rule_decided == listed.rule_decided == (2,)
+    assert summarize(unlisted.entries, unlisted.projects_count, unlisted.compliant_unlisted) == summarize(listed.entries, listed.projects_count)
+
+
+def test_rules_exceptions_reports_summary_and_warnings():
+    rules, exceptions, plan = governed([rule(["PROD_*"], False, name="prod off"), rule(["NOTHING_*"], True)], [
+        waiver(True, secret_id=sid(11), owner="alice"),
+        waiver(False, name="PROD_API", project="Production", expires="2025-06-01", reason="old waiver"),
+        waiver(True, secret_id=sid(99)),
+        waiver(False, name="NOPE", personal=True, expires="2025-06-15", owner="bob"),
+    ])
+    rules_status = rules_report(rules, plan)
+    assert rules_status == [{"index": 0, "name": "prod off", "default_available": False, "decided": 4},
+                            {"index": 1, "name": "rule 2", "default_available": True, "decided": 0}]
+    exceptions_status = exceptions_report(exceptions, plan, TODAY)
+    assert exceptions_status == [
+        {"index": 0, "secret_id": sid(11), "name": None, "project": None, "personal": False, "default_available": True,
+         "reason": "vendor migration", "expires": "2025-06-30", "owner": "alice", "status": "in_force", "days_left": 15, "matched": 1},
+        {"index": 1, "secret_id": None, "name": "PROD_API", "project": "Production", "personal": False, "default_available": False,
+         "reason": "old waiver", "expires": "2025-06-01", "owner": None, "status": "expired", "days_left": -14, "matched": 0},
+        {"index": 2, "secret_id": sid(99), "name": None, "project": None, "personal": False, "default_available": True,
+         "reason": "vendor migration", "expires": "2025-06-30", "owner": None, "status": "unmatched", "days_left": 15, "matched": 0},
+        {"index": 3, "secret_id": None, "name": "NOPE", "project": None, "personal": True, "default_available": False,
+         "reason": "vendor migration", "expires": "2025-06-15", "owner": "bob", "status": "unmatched", "days_left": 0, "matched": 0},
+    ]
+    counts = exceptions_summary(exceptions_status)
+    assert counts == {"in_force": 1, "expired": 1, "unmatched": 2}
+    assert exceptions_summary([]) == {"in_force": 0, "expired": 0, "unmatched": 0}
+    assert policy_warnings(rules_status, exceptions_status) == [
+        "rule 'rule 2' (rules[1]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing",
+        "exception for PROD_API (exceptions[1]) expired on 2025-06-01 and is ignored: the rules decide again",
+        "exception for %s (exceptions[2]) matches no secret in the scopes read" % sid(99),
+        "exception for NOPE (exceptions[3]) matches no secret in the scopes read",
+    ]
+    assert policy_warnings([], []) == []
+    entries = apply_results(plan, {}, check_mode=True)
+    assert summarize(entries, plan.projects_count, plan.compliant_unlisted, rules=rules_status, exceptions=counts) == {
+        "projects": 4, "checked": 5, "compliant": 2, "drifted": 3, "changed": 0, "failed": 0, "not_attempted": 0,
+        "rules": [{"index": 0, "name": "prod off", "decided": 4}, {"index": 1, "name": "rule 2", "decided": 0}],
+        "exceptions": {"in_force": 1, "expired": 1, "unmatched": 2},
+    }
+    assert set(summarize(entries, plan.projects_count)) == {"projects", "checked", "compliant", "drifted", "changed", "failed", "not_attempted"}
+
+
+def test_exceptions_report_defaults_to_the_utc_date():
+    far = datetime.date(2999, 1, 1)
+    rules, exceptions, plan = governed([rule(["*"], True)], [waiver(True, secret_id=sid(11), expires=far.isoformat())], today=None)
+    (report,) = exceptions_report(exceptions, plan)
+    assert report["status"] == "in_force"
+    assert report["days_left"] in {(far - utc_today()).days, (far - utc_today()).days + 1}
+    assert utc_today() in {datetime.datetime.now(datetime.timezone.utc).date(),
+                           (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)).date()}
+    assert rules_report(rules, plan)[0]["decided"] == 6
+
+
+# ---------------------------------------------------------------- governance: properties
+
+TAG_POOL = ["production", "staging", "eu"]
+CREATORS = [True, False, None, "absent", "true"]
+EXCEPTION_NAMES = ["A", "AB", "B_A", "BA", "B"]
+
+
+@st.composite
+def governed_scenarios(draw):
+    """Rules with every selector, tagged projects, agent-made secrets and exceptions (by id or by name and scope)."""
+    projects = [dict(p, tags=draw(st.lists(st.sampled_from(TAG_POOL), max_size=2, unique=True)))
+                for p in draw(st.lists(st.sampled_from(PROJECT_POOL), max_size=4, unique_by=lambda p: p["id"]))]
+    ids = [p["id"] for p in projects]
+    refs_pool = ids + [i.upper() for i in ids] + [p["name"] for p in projects] + UNLISTED_POOL
+    rules = []
+    for index in range(draw(st.integers(min_value=0, max_value=5))):
+        personal = draw(st.booleans())
+        if draw(st.booleans()):
+            refs = draw(st.lists(st.sampled_from(refs_pool), min_size=0 if personal else 1, max_size=3))
+        else:
+            refs = [] if personal and draw(st.booleans()) else "*"
+        options = {}
+        if draw(st.booleans()):
+            options["exclude_projects"] = draw(st.lists(st.sampled_from(refs_pool), min_size=1, max_size=2))
+        if draw(st.booleans()):
+            options["project_tags"] = draw(st.lists(st.sampled_from(TAG_POOL + ["unused"]), min_size=1, max_size=2))
+        if draw(st.booleans()):
+            options["exclude"] = draw(st.lists(PATTERNS, min_size=1, max_size=2))
+        creator = draw(st.sampled_from([None, "any", "agent", "user"]))
+        if creator is not None:
+            options["created_by"] = creator
+        if draw(st.booleans()):
+            options["name"] = "R%d" % index
+        rules.append(rule(draw(st.lists(PATTERNS, min_size=1, max_size=3)), draw(st.booleans()), projects=refs, personal=personal, **options))
+    counter = iter(range(1, 10 ** 6))
+    secrets_by_scope = {}
+    for key in [None] + ids + UNLISTED_POOL:
+        kind = draw(st.integers(min_value=0, max_value=19))
+        if kind == 0:
+            secrets_by_scope[key] = ScopeFailure("scope %s failed" % key)
+        elif kind == 1:
+            continue
+        else:
+            records = []
+            for _unused in range(draw(st.integers(min_value=0, max_value=6))):
+                secret_id = sid(next(counter))
+                extra = {}
+                creator = draw(st.sampled_from(CREATORS))
+                if creator != "absent":
+                    extra["created_by_agent"] = creator
+                records.append(secret(secret_id.upper() if draw(st.booleans()) else secret_id, draw(NAMES), draw(FLAGS), key, **extra))
+            secrets_by_scope[key] = records
+    read_ids = [r["id"] for records in secrets_by_scope.values() if isinstance(records, list) for r in records]
+    exceptions = []
+    for index in range(draw(st.integers(min_value=0, max_value=4))):
+        expires = (TODAY + datetime.timedelta(days=draw(st.integers(min_value=-2, max_value=2)))).isoformat()
+        if draw(st.booleans()):
+            target = {"secret_id": draw(st.sampled_from(read_ids + [sid(999999)]))}
+        else:
+            scope = draw(st.sampled_from([None] + refs_pool))
+            name = draw(st.sampled_from(EXCEPTION_NAMES))
+            target = {"name": name, "personal": True} if scope is None else {"name": name, "project": scope}
+        exceptions.append(waiver(draw(st.booleans()), expires=expires, reason="reason %d" % index, **target))
+    seed = draw(st.integers(min_value=0, max_value=2 ** 32))
+    return rules, exceptions, projects, secrets_by_scope, seed
+
+
+def evaluate_governed(rules, exceptions, projects, secrets_by_scope, list_compliant=True):
+    validated = normalize_rules(rules, "neo_secret_policy_rules")
+    waivers = normalize_exceptions(exceptions, "neo_secret_policy_exceptions")
+    scopes = plan_scopes(validated, ProjectDirectory(projects), "neo_secret_policy_rules", waivers, "neo_secret_policy_exceptions", TODAY)
+    return validated, waivers, build_plan(validated, scopes, secrets_by_scope, list_compliant, waivers, TODAY)
+
+
+def oracle_ids(refs, projects):
+    by_name = {p["name"]: p["id"] for p in projects}
+    return [ref.lower() if ref.lower().startswith(("bbbbbbbb", "cccccccc")) else by_name[ref] for ref in refs]
+
+
+def oracle_rule_projects(raw_rule, projects):
+    """The ids a rule covers: its projects ('*': the listed ones), minus exclude_projects, then only tagged ones."""
+    refs = raw_rule.get("projects", "*")
+    base = [p["id"] for p in projects] if refs == "*" else oracle_ids(refs, projects)
+    excluded = set(oracle_ids(raw_rule.get("exclude_projects") or [], projects))
+    wanted_tags = set(raw_rule.get("project_tags") or [])
+    tags = {p["id"]: set(p.get("tags") or []) for p in projects}
+    return {i for i in base if i not in excluded and (not wanted_tags or tags.get(i, set()) & wanted_tags)}
+
+
+def oracle_in_force(raw_exception):
+    return datetime.date.fromisoformat(str(raw_exception["expires"])) >= TODAY
+
+
+def oracle_exception_scope(raw_exception, projects):
+    if "secret_id" in raw_exception or not oracle_in_force(raw_exception):
+        return False
+    return None if raw_exception.get("personal") else oracle_ids([raw_exception["project"]], projects)[0]
+
+
+def oracle_selects(raw_rule, record):
+    name = record["name"]
+    if not any(fnmatch.fnmatchcase(name, p) for p in raw_rule["match"]) or any(fnmatch.fnmatchcase(name, p) for p in raw_rule.get("exclude") or ()):
+        return False
+    creator = raw_rule.get("created_by") or "any"
+    return creator == "any" or (record.get("created_by_agent") is True) == (creator == "agent")
+
+
+def oracle_decider(rules, exceptions, projects, scope_key, record):
+    """("exception", index, flag) for the first exception in force naming the record, else ("rule", index, flag) or None."""
+    for index, raw in enumerate(exceptions):
+        if TODAY > datetime.date.fromisoformat(raw["expires"]):
+            continue
+        if "secret_id" in raw:
+            hit = raw["secret_id"].lower() == record["id"].lower()
+        else:
+            hit = oracle_exception_scope(raw, projects) == scope_key and raw["name"] == record["name"]
+        if hit:
+            return "exception", index, raw["default_available"]
+    for index, raw in enumerate(rules):
+        covered = raw["personal"] if scope_key is None else scope_key in oracle_rule_projects(raw, projects)
+        if covered and oracle_selects(raw, record):
+            return "rule", index, raw["default_available"]
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(governed_scenarios())
+def test_property_governed_plan_is_deterministic(scenario):
+    rules, exceptions, projects, secrets_by_scope, seed = scenario
+    _rules, _exceptions, plan = evaluate_governed(rules, exceptions, projects, secrets_by_scope)
+    _rules, _exceptions, again = evaluate_governed(rules, exceptions, projects, shuffled(secrets_by_scope, seed))
+    assert again == plan
+    assert (again.rule_decided, again.exception_matched) == (plan.rule_decided, plan.exception_matched)
+
+
+@settings(max_examples=200, deadline=None)
+@given(governed_scenarios())
+def test_property_governed_scopes_match_the_oracle(scenario):
+    rules, exceptions, projects, _secrets, _seed = scenario
+    _rules, _exceptions, plan = evaluate_governed(rules, exceptions, projects, {})
+    covered = [oracle_rule_projects(raw, projects) for raw in rules]
+    exception_scopes = [oracle_exception_scope(raw, projects) for raw in exceptions]
+    assert list(plan.scopes.rule_projects) == [frozenset(c) for c in covered]
+    assert list(plan.scopes.exception_scopes) == exception_scopes
+    wanted = set().union(*covered) | {key for key in exception_scopes if key}
+    every_scope = any("secret_id" in raw and oracle_in_force(raw) for raw in exceptions)
+    listed = [p["id"] for p in projects]
+    if every_scope:
+        wanted |= set(listed)
+    explicit = []
+    for raw in rules:
+        if raw.get("projects", "*") != "*":
+            explicit.extend(i for i in oracle_ids(raw["projects"], projects) if i not in explicit)
+    explicit.extend(key for key in exception_scopes if key and key not in explicit)
+    assert plan.scopes.project_ids == tuple(i for i in listed if i in wanted) + tuple(i for i in explicit if i not in listed and i in wanted)
+    assert plan.scopes.personal == (every_scope or any(r["personal"] for r in rules) or None in exception_scopes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(governed_scenarios())
+def test_property_governed_decider_is_the_first_match(scenario):
+    rules, exceptions, projects, secrets_by_scope, _seed = scenario
+    validated, waivers, plan = evaluate_governed(rules, exceptions, projects, secrets_by_scope)
+    rule_counts, exception_counts = [0] * len(rules), [0] * len(exceptions)
+    expected = {}
+    for key in plan.scopes.keys:
+        records = secrets_by_scope.get(key)
+        if not isinstance(records, list):
+            assert [(e["secret_id"], e["status"]) for e in plan.entries if e["project_id"] == key] == [(None, "failed")]
+            continue
+        for record in records:
+            decider = oracle_decider(rules, exceptions, projects, key, record)
+            if decider is not None:
+                expected[record["id"]] = decider
+                (rule_counts if decider[0] == "rule" else exception_counts)[decider[1]] += 1
+    got = {}
+    for entry in plan.entries:
+        if entry["secret_id"] is None:
+            continue
+        if entry["rule"] is None:
+            kind, index, _flag = expected[entry["secret_id"]]
+            assert kind == "exception" and entry["rule_name"] == "exception"
+            raw = exceptions[index]
+            assert (entry["exception_reason"], entry["exception_expires"], entry["exception_owner"]) == (raw["reason"], raw["expires"], None)
+            got[entry["secret_id"]] = ("exception", index, entry["after"])
+        else:
+            assert entry["rule_name"] == validated[entry["rule"]].name
+            assert entry["exception_reason"] is entry["exception_expires"] is entry["exception_owner"] is None
+            got[entry["secret_id"]] = ("rule", entry["rule"], entry["after"])
+        assert entry["status"] == ("compliant" if entry["before"] is entry["after"] else "drifted")
+        agent = secrets_record(secrets_by_scope, entry["project_id"], entry["secret_id"]).get("created_by_agent")
+        assert entry["created_by_agent"] == (agent if isinstance(agent, bool) else None)
+    assert got == expected
+    assert list(plan.rule_decided) == rule_counts and list(plan.exception_matched) == exception_counts
+    statuses = [r["status"] for r in exceptions_report(waivers, plan, TODAY)]
+    assert statuses == ["expired" if TODAY > datetime.date.fromisoformat(raw["expires"]) else "in_force" if count else "unmatched"
+                        for raw, count in zip(exceptions, exception_counts)]
+    assert [r["decided"] for r in rules_report(validated, plan)] == rule_counts
+
+
+def secrets_record(secrets_by_scope, scope_key, secret_id):
+    return next(record for record in secrets_by_scope[scope_key] if record["id"] == secret_id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(governed_scenarios())
+def test_property_governed_listed_and_unlisted_plans_agree(scenario):
+    rules, exceptions, projects, secrets_by_scope, seed = scenario
+    validated, waivers, listed = evaluate_governed(rules, exceptions, projects, secrets_by_scope)
+    _rules, _exceptions, unlisted = evaluate_governed(rules, exceptions, projects, shuffled(secrets_by_scope, seed), list_compliant=False)
+    assert list(unlisted.entries) == [entry for entry in listed.entries if entry["status"] != "compliant"]
+    assert unlisted.changes == listed.changes
+    assert unlisted.compliant_unlisted == sum(1 for entry in listed.entries if entry["status"] == "compliant")
+    assert (unlisted.rule_decided, unlisted.exception_matched) == (listed.rule_decided, listed.exception_matched)
+    assert rules_report(validated, unlisted) == rules_report(validated, listed)
+    assert exceptions_report(waivers, unlisted, TODAY) == exceptions_report(waivers, listed, TODAY)
+    counts = exceptions_summary(exceptions_report(waivers, listed, TODAY))
+    for check_mode in (True, False):
+        assert (summarize(apply_results(unlisted, {}, check_mode), unlisted.projects_count, unlisted.compliant_unlisted,
+                          rules=rules_report(validated, unlisted), exceptions=counts)
+                == summarize(apply_results(listed, {}, check_mode), listed.projects_count, rules=rules_report(validated, listed), exceptions=counts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(governed_scenarios())
+def test_property_governed_applying_the_plan_converges(scenario):
+    rules, exceptions, projects, secrets_by_scope, _seed = scenario
+    _rules, _exceptions, plan = evaluate_governed(rules, exceptions, projects, secrets_by_scope)
+    after = {entry["secret_id"]: entry["after"] for entry in plan.changes}
+    updated = {key: [dict(r, default_available=after.get(r["id"], r["default_available"])) for r in records] if isinstance(records, list) else records
+               for key, records in secrets_by_scope.items()}
+    _rules, _exceptions, replanned = evaluate_governed(rules, exceptions, projects, updated)
+    assert replanned.changes == []
+    assert [(e["project_id"], e["secret_id"], e["rule"], e["rule_name"], e["after"]) for e in replanned.entries] == [
+        (e["project_id"], e["secret_id"], e["rule"], e["rule_name"], e["after"]) for e in plan.entries]
+    assert (replanned.rule_decided, replanned.exception_matched) == (plan.rule_decided, plan.exception_matched)
