@@ -429,7 +429,7 @@ AFTER_N = [
 
 @pytest.mark.parametrize("case_id,skip,secrets,scopes,summary,failure,applied", AFTER_N, ids=[case[0] for case in AFTER_N])
 def test_after_a_401_no_request_is_sent_and_the_rest_is_not_attempted(policy_sim, run_playbook, tmp_path, case_id, skip, secrets, scopes,
-                                                                       summary, failure, applied):
+                                                                      summary, failure, applied):
     del case_id
     policy_sim.faults(rule("status", "*", "/api/", skip=skip, times=1000, status=401))
     run = run_role(policy_sim, run_playbook, tmp_path, retries=5)

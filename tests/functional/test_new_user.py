@@ -61,6 +61,7 @@ COMPLIANT_BEFORE = {
     "5ec00000-0000-4000-8000-000000000121": ("Staging", POLICY_STAGING, "PROD_DB_PASSWORD", "false -> false"),
 }
 
+
 def assert_quiet(run):
     output = run.stdout + run.stderr
     assert CANARY not in output

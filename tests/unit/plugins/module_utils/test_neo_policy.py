@@ -899,8 +899,9 @@ def waiver(default_available, expires="2025-06-30", reason="vendor migration", *
     return dict(target, default_available=default_available, reason=reason, expires=expires)
 
 
-def governed(raw_rules, raw_exceptions=(), secrets=None, projects=TAGGED, list_compliant=True, today=TODAY):
+def governed(raw_rules, raw_exceptions=(), secrets=None, projects=None, list_compliant=True, today=TODAY):
     """What the action does: validate rules and exceptions, resolve scopes, plan; returns (rules, exceptions, plan)."""
+    projects = TAGGED if projects is None else projects
     rules = normalize_rules(raw_rules)
     exceptions = normalize_exceptions(list(raw_exceptions))
     scopes = plan_scopes(rules, ProjectDirectory(projects), "rules", exceptions, "exceptions", today)
@@ -1108,8 +1109,8 @@ def test_exclude_projects_by_id_and_by_name():
 
 
 def test_exclude_projects_leaves_the_personal_scope_alone():
-    rules, _exceptions, plan = governed([rule(["GITHUB_*"], False, personal=True, exclude_projects=["Production", "Staging", "Red Team",
-                                                                                                   "Production US"])])
+    excluded = ["Production", "Staging", "Red Team", "Production US"]
+    rules, _exceptions, plan = governed([rule(["GITHUB_*"], False, personal=True, exclude_projects=excluded)])
     assert plan.scopes.rule_projects == (frozenset(),)
     assert plan.scopes.keys == (None,)
     assert decisions(plan) == {sid(1): (0, "rule 1", False)}
@@ -1310,7 +1311,7 @@ def test_an_expired_exception_first_lets_a_later_one_decide():
     (datetime.date(2025, 6, 29), "exception"), (datetime.date(2025, 6, 30), "exception"), (datetime.date(2025, 7, 1), "prod off")])
 def test_expired_exception_is_ignored_and_the_rules_decide(today, decided_by):
     _rules, exceptions, plan = governed([rule(["PROD_*"], False, name="prod off")], [waiver(True, secret_id=sid(11), expires="2025-06-30")],
-                                       today=today)
+                                        today=today)
     entry = by_id(plan.entries)[sid(11)]
     assert entry["rule_name"] == decided_by
     if decided_by == "exception":
