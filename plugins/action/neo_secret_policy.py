@@ -37,15 +37,11 @@ def policy_diff(entries, check_mode):
     """One line per secret the run changes (or would change in check mode), capped at DIFF_MAX_LINES."""
     wanted = policy.STATUS_DRIFTED if check_mode else policy.STATUS_CHANGED
     lines = ["%s / %s: default_available %s -> %s (%s)" % (
-        safe_text(_scope_name(entry)), safe_text(entry["secret_name"]), _flag(entry["before"]), _flag(entry["after"]), safe_text(entry["rule_name"]))
+        safe_text(_scope_name(entry)), safe_text(entry["secret_name"]), policy.flag_text(entry["before"]), policy.flag_text(entry["after"]), safe_text(entry["rule_name"]))
         for entry in entries if entry["status"] == wanted]
     if len(lines) > DIFF_MAX_LINES:
         lines = lines[:DIFF_MAX_LINES] + ["... and %d more" % (len(lines) - DIFF_MAX_LINES)]
     return "\n".join(lines) + "\n" if lines else ""
-
-
-def _flag(value):
-    return "true" if value is True else "false" if value is False else "unset"
 
 
 def json_report(document):

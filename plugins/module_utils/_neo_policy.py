@@ -676,7 +676,7 @@ def apply_results(plan, outcomes, check_mode=False):
                 entry.update(status=status, error=str(outcome.get("error") or "update failed"))
             elif outcome.get("default_available") is not entry["after"]:
                 entry.update(status=STATUS_FAILED, error="the API response shows default_available=%s after the update, expected %s"
-                             % (_flag(outcome.get("default_available")), _flag(entry["after"])))
+                             % (flag_text(outcome.get("default_available")), flag_text(entry["after"])))
             else:
                 entry["status"] = STATUS_CHANGED
         result.append(entry)
@@ -759,7 +759,8 @@ def failure_reason(entries):
     return "; ".join(parts) + "; see entries" if parts else None
 
 
-def _flag(value):
+def flag_text(value):
+    """How tables, diffs and reports show a ``default_available`` value."""
     if value is True:
         return "true"
     if value is False:
@@ -794,7 +795,7 @@ def render_table(entries, summary=None):
             secret, flags = "(all secrets)", "-"
         else:
             secret = entry["secret_name"] if entry["secret_name"] is not None else entry["secret_id"]
-            flags = "%s -> %s" % (_flag(entry["before"]), _flag(entry["after"]))
+            flags = "%s -> %s" % (flag_text(entry["before"]), flag_text(entry["after"]))
         rows.append((_cell(scope, 80), _cell(secret), flags, entry["status"], _cell(entry.get("error"), 200)))
     if not rows:
         checked = (summary or {}).get("checked", 0)

@@ -27,15 +27,15 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     STATUS_COMPLIANT,
     STATUS_DRIFTED,
     STATUS_FAILED,
+    EXPIRING_SOON_DAYS,
     STATUS_NOT_ATTEMPTED,
+    flag_text,
 )
 
 JUNIT_NAME = "neo secret policy"
 ALL_SECRETS = "(all secrets)"
 PERSONAL = "personal"
 DEFAULT_MAX_ROWS = 200
-#: Exceptions in force that expire within this many days are marked in the Markdown report.
-EXPIRING_SOON_DAYS = 14
 
 EXCEPTION_IN_FORCE = "in_force"
 EXCEPTION_EXPIRED = "expired"
@@ -86,13 +86,6 @@ def _count(mapping, key):
     value = mapping.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
-
-def _flag(value):
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return "unset" if value is None else "invalid"
 
 
 def _document_parts(document):
@@ -206,7 +199,7 @@ def _junit_outcome(entry, check_mode, rule_names, decisions=None):
             return "skipped", "skipped", {"message": _line("not attempted: %s" % _line(error or "the secrets of this scope were not read"))}, None, None
         reason = _line(error or "the secrets of this scope could not be read")
         return "errors", "error", {"message": reason, "type": STATUS_FAILED}, "the secrets of this scope could not be read: %s" % reason, None
-    actual, expected = _flag(entry.get("before")), _flag(entry.get("after"))
+    actual, expected = flag_text(entry.get("before")), flag_text(entry.get("after"))
     if decisions is None:
         decision = _decision(entry, rule_names)
     else:
@@ -428,7 +421,7 @@ def _problems(check_mode, entries, rule_names, max_rows):
         if _is_scope_entry(entry):
             flags = _DASH
         else:
-            flags = "%s %s %s" % (_flag(entry.get("before")), _ARROW, _flag(entry.get("after")))
+            flags = "%s %s %s" % (flag_text(entry.get("before")), _ARROW, flag_text(entry.get("after")))
         error = entry.get("error")
         cells.append((_md_scope(entry), _md_secret(entry), flags, _md_status(entry.get("status")), _md_decision(entry, rule_names),
                       "" if error is None else _md(error, _MAX_NOTE, line=True)))
@@ -487,7 +480,7 @@ def _exceptions(exceptions):
             if days is not None and days <= EXPIRING_SOON_DAYS:
                 days_text = "%s %s" % (_WARNING, days_text)
             secret, scope = _md_target(exception)
-            rows.append((_md(exception.get("expires"), 40), days_text, secret, scope, _flag(exception.get("default_available")),
+            rows.append((_md(exception.get("expires"), 40), days_text, secret, scope, flag_text(exception.get("default_available")),
                          str(_count(exception, "matched")), _md_owner(exception), _md(exception.get("reason"), _MAX_NOTE, line=True)))
         lines += ["### Exceptions in force (%d)" % len(in_force), "",
                   "Expiring soonest first; %s: expires within %d days." % (_WARNING, EXPIRING_SOON_DAYS), ""]

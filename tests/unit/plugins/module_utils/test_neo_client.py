@@ -13,7 +13,6 @@ import json
 import os
 import re
 import threading
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -454,52 +453,6 @@ def test_post_error_never_echoes_the_value(sim):
 # --------------------------------------------------------------------------- scripted stub
 
 
-class Stub:
-    """A scripted HTTP server: answers each request with the next (status, headers, body)."""
-
-    def __init__(self):
-        self.replies = []
-        self.requests = []
-        stub = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                stub.requests.append({"method": self.command, "path": parts.path, "query": parse_qs(parts.query), "headers": dict(self.headers), "body": body})
-                status, headers, body = stub.replies.pop(0) if stub.replies else (500, {}, {"error": "stub has no reply"})
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PATCH = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def reply(self, body, status=200, headers=None):
-        self.replies.append((status, headers or {}, body))
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def stub():
-    server = Stub()
-    yield server
-    server.close()
 
 
 def secret(number, **extra):

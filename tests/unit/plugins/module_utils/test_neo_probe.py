@@ -7,10 +7,8 @@ also checks that nothing secret reached the description or the Markdown.
 """
 from __future__ import annotations
 
-import http.server
 import json
 import pathlib
-import threading
 
 import pytest
 import yaml
@@ -303,52 +301,6 @@ def test_unreachable_api():
 # --------------------------------------------------------------------------- what the simulator never serves
 
 
-class Stub:
-    """A scripted HTTP server: answers each request with the next (status, headers, body)."""
-
-    def __init__(self):
-        self.replies = []
-        self.requests = []
-        stub = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def version_string(self):
-                return "neo-edge"
-
-            def do_GET(self):  # pylint: disable=invalid-name
-                stub.requests.append((self.command, self.path))
-                status, headers, body = stub.replies.pop(0) if stub.replies else (500, {}, {"error": "stub has no reply"})
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):  # pylint: disable=arguments-differ
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def reply(self, body, status=200, headers=None):
-        self.replies.append((status, headers or {}, body))
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def stub():
-    server = Stub()
-    yield server
-    server.close()
 
 
 PROJECT_ID = "aaaaaaaa-0000-4000-8000-0000000000f1"
@@ -373,7 +325,7 @@ def test_headers_fields_and_shapes_the_simulator_never_serves(stub):
     stub.reply({"secrets": [stub_secret(4, project_id=PROJECT_ID)], "next": "/api/v1/secrets?page=2"})
     api, failure, recorder = run_probe(stub.url)
     assert failure is None
-    assert [method for method, _path in stub.requests] == ["GET"] * 3
+    assert [request["method"] for request in stub.requests] == ["GET"] * 3
     assert api["headers"]["rate_limit"] == {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "598", "RateLimit-Reset": "30"}
     assert api["headers"]["request_id"] == ["X-Request-Id"]  # the name only
     assert api["headers"]["server"] == ["neo-edge"]
