@@ -37,8 +37,8 @@ def policy_diff(entries, check_mode):
     """One line per secret the run changes (or would change in check mode), capped at DIFF_MAX_LINES."""
     wanted = policy.STATUS_DRIFTED if check_mode else policy.STATUS_CHANGED
     lines = ["%s / %s: default_available %s -> %s (%s)" % (
-        safe_text(_scope_name(entry)), safe_text(entry["secret_name"]), policy.flag_text(entry["before"]), policy.flag_text(entry["after"]), safe_text(entry["rule_name"]))
-        for entry in entries if entry["status"] == wanted]
+        safe_text(_scope_name(entry)), safe_text(entry["secret_name"]), policy.flag_text(entry["before"]), policy.flag_text(entry["after"]),
+        safe_text(entry["rule_name"])) for entry in entries if entry["status"] == wanted]
     if len(lines) > DIFF_MAX_LINES:
         lines = lines[:DIFF_MAX_LINES] + ["... and %d more" % (len(lines) - DIFF_MAX_LINES)]
     return "\n".join(lines) + "\n" if lines else ""
@@ -110,6 +110,7 @@ class ActionModule(NeoActionBase):
             for option in ("rules", "exceptions", "concurrency", "report_path", "junit_path", "markdown_path", "entries_limit", "list_compliant",
                            "fail_on_drift")
         },
+        "projectdiscovery.neo.environment": {"rules": "neo_environment_policy_rules"},
     }
 
     def check_input(self, params):

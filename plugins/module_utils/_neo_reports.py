@@ -87,7 +87,6 @@ def _count(mapping, key):
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-
 def _document_parts(document):
     """(check_mode, summary, entries, rules, exceptions) of a report document, each of the expected type."""
     document = document if isinstance(document, dict) else {}

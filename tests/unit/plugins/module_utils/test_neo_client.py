@@ -453,8 +453,6 @@ def test_post_error_never_echoes_the_value(sim):
 # --------------------------------------------------------------------------- scripted stub
 
 
-
-
 def secret(number, **extra):
     record = {"id": "5ec00000-0000-4000-8000-%012d" % number, "name": "S%d" % number, "masked_value": "abc\u2022\u2022xyz", "default_available": False}
     record.update(extra)

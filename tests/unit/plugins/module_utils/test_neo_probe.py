@@ -301,8 +301,6 @@ def test_unreachable_api():
 # --------------------------------------------------------------------------- what the simulator never serves
 
 
-
-
 PROJECT_ID = "aaaaaaaa-0000-4000-8000-0000000000f1"
 
 
