@@ -1,6 +1,7 @@
 """The HTTP server: SimulatorServer (Python API) and the request handler behind it."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import socketserver
 import ssl
@@ -108,11 +109,19 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             split = urlsplit(self.path)
             if split.path.startswith("/api/"):
-                reply = sim.api.handle(self.command, split.path, split.query, self.headers, body)
+                with sim.in_flight():
+                    self._answer_api(sim, split, body, started)
+                return
             elif split.path.startswith("/_sim/"):
                 reply = sim.admin.handle(self.command, split.path, body)
             else:
                 reply = error_reply(404, "not_exists", "no such endpoint")
+        self._reply(sim, reply, started)
+
+    def _answer_api(self, sim, split, body, started):
+        self._reply(sim, sim.api.handle(self.command, split.path, split.query, self.headers, body), started)
+
+    def _reply(self, sim, reply, started):
         # Logged before sending, so a client that has its answer also finds the log line.
         sim.request_log.write(self.command, self.path, "dropped" if reply.drop else reply.status, time.perf_counter() - started)
         if reply.drop:
@@ -254,6 +263,8 @@ class SimulatorServer:
         self.config = self._start_config
         self.store = Store(self._start_seed)
         self.faults = FaultQueue()
+        self._idle = threading.Condition()
+        self._requests_in_flight = 0
         self.counters = Counters()
         self.api = NeoApi(self)
         self.admin = AdminApi(self)
@@ -297,8 +308,27 @@ class SimulatorServer:
     def __exit__(self, *exc_info):
         self.stop()
 
+    @contextlib.contextmanager
+    def in_flight(self):
+        """Counts an /api/ request from its arrival until its answer is sent (or abandoned)."""
+        with self._idle:
+            self._requests_in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._requests_in_flight -= 1
+                self._idle.notify_all()
+
+    def _wait_idle(self, timeout=10.0):
+        """Let requests still being answered (a client from an earlier test that gave up) finish first,
+        so that they are never counted after a reset."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._requests_in_flight == 0, timeout)
+
     def load_seed(self, seed):
         """Replace all state with ``seed``; counters and faults start afresh, config is kept."""
+        self._wait_idle()
         store = Store(normalize_seed(seed))
         self.store = store
         self.faults.clear()
@@ -306,6 +336,7 @@ class SimulatorServer:
 
     def reset(self):
         """Back to the start seed and start config, with no faults and zeroed counters."""
+        self._wait_idle()
         self.store = Store(self._start_seed)
         self.config = self._start_config
         self.faults.clear()
