@@ -14,4 +14,4 @@ venv:
 	hacking/venv.sh oldest >/dev/null
 
 clean:
-	rm -rf .venv .venv-newest .venv-tools .venv-demo build tests/output
+	rm -rf .venv .venv-newest .venv-tools .venv-demo .venv-eda build tests/output

@@ -56,6 +56,11 @@ TARBALL="$(ls "$WORK"/dist/projectdiscovery-neo-*.tar.gz)"
 if tar -tzf "$TARBALL" | grep -E '(^|/)(build|\.venv[^/]*|\.ansible|\.hypothesis|collections|bench|neo_simulator|\.ci|__pycache__|output)(/|$)|\.pyc$|\.tar\.gz$'; then
   echo "the tarball holds build output or caches (above): extend build_ignore in galaxy.yml" >&2; exit 1
 fi
+# The Event-Driven Ansible content (extensions/eda) and the playbook its rulebook runs are part of it.
+for entry in extensions/eda/plugins/event_source/neo_secret_events.py extensions/eda/plugins/event_source/schemas/neo_secret_events.json \
+             extensions/eda/rulebooks/enforce_secret_policy.yml playbooks/enforce_secret_policy.yml; do
+  tar -tzf "$TARBALL" | grep -qx "$entry" || { echo "the tarball lacks $entry" >&2; exit 1; }
+done
 echo "$(tar -tzf "$TARBALL" | wc -l) entries in $(basename "$TARBALL")"
 ANSIBLE_COLLECTIONS_PATH="$WORK/installed" "$VENV/bin/ansible-galaxy" collection install "$TARBALL" -p "$WORK/installed"
 
@@ -94,4 +99,15 @@ PY
 (cd "$WORK/ee" && PATH="$TOOLS/bin:$PATH" ansible-builder create -f execution-environment.yml -c context --output-filename Containerfile)
 test -s "$WORK/ee/context/Containerfile"
 test -s "$WORK/ee/context/_build/collections/$(basename "$TARBALL")"
+# The decision environment of docs/eda.md (ansible-rulebook, Java, the collection) from the same tarball.
+"$TOOLS/bin/python" - "$ROOT/examples/decision-environment.yml" "$WORK/ee/decision-environment.yml" "$(basename "$TARBALL")" <<'PY'
+import sys, yaml
+src, dest, tarball = sys.argv[1:]
+definition = yaml.safe_load(open(src))
+definition["dependencies"]["galaxy"] = {"collections": [{"name": "collections/" + tarball, "type": "file"}]}
+definition["additional_build_files"] = [{"src": tarball, "dest": "collections"}]
+yaml.safe_dump(definition, open(dest, "w"), sort_keys=False)
+PY
+(cd "$WORK/ee" && PATH="$TOOLS/bin:$PATH" ansible-builder create -f decision-environment.yml -c de-context --output-filename Containerfile)
+grep -q ansible-rulebook "$WORK/ee/de-context/_build/requirements.txt" && grep -q openjdk "$WORK/ee/de-context/_build/bindep.txt"
 part "ecosystem checks passed"

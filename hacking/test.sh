@@ -19,6 +19,10 @@ step "venv: newest profile (Python 3.12, ansible-core 2.21)"
 NEWEST="$(hacking/venv.sh newest)"
 step "venv: tools (ansible-lint, antsibull-docs, antsibull-changelog, ansible-builder)"
 hacking/venv.sh tools >/dev/null
+# ansible-rulebook for the end-to-end test of the EDA rulebook (tests/functional/test_eda_e2e.py), which
+# also needs a Java 17+ runtime on the machine (it fails naming the package when there is none).
+step "venv: eda (ansible-rulebook, ansible-core 2.16, Python 3.11)"
+hacking/venv.sh eda >/dev/null
 
 for profile in newest oldest; do
   case "$profile" in newest) label="ansible-core 2.21, Python 3.12" ;; oldest) label="ansible-core 2.16, Python 3.11" ;; esac

@@ -4,6 +4,8 @@
 #   demo:   Python 3.11 + ansible-core 2.16 + requirements.txt only (`make demo`: playbooks and the
 #           simulator, which needs only the standard library and PyYAML, which ansible-core brings)
 #   newest: Python 3.12 + ansible-core 2.21 (the newest that installs here)
+#   eda:    Python 3.11 + ansible-core 2.16 + ansible-rulebook (requirements-eda.txt): the rulebook of
+#           extensions/eda end to end (it also needs a Java 17+ runtime, see docs/eda.md)
 #   tools:  Python 3.11 + the ecosystem tools (ansible-lint, antsibull-docs, antsibull-changelog,
 #           ansible-builder, Sphinx), with whatever ansible-core they resolve to
 set -euo pipefail
@@ -13,6 +15,7 @@ REQUIREMENTS="$ROOT/requirements-test.txt"
 case "$PROFILE" in
   oldest) VENV="$ROOT/.venv"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17' ;;
   demo)   VENV="$ROOT/.venv-demo"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17'; REQUIREMENTS="$ROOT/requirements.txt" ;;
+  eda)    VENV="$ROOT/.venv-eda"; PYTHON="${PYTHON311:-python3.11}"; CORE='ansible-core>=2.16,<2.17'; REQUIREMENTS="$ROOT/requirements-eda.txt" ;;
   tools)  VENV="$ROOT/.venv-tools"; PYTHON="${PYTHON311:-python3.11}"; CORE=""; REQUIREMENTS="$ROOT/requirements-tools.txt" ;;
   newest) VENV="$ROOT/.venv-newest"; PYTHON="${PYTHON312:-}"; CORE='ansible-core>=2.21,<2.22'
           if [ -z "$PYTHON" ]; then

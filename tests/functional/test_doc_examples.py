@@ -293,8 +293,17 @@ def test_examples_are_found():
     assert {path.relative_to(REPO_ROOT).as_posix() for path in MODULES} <= where
     assert {"README.md", "docs/user-guide.md", "docs/awx.md", "examples/neo_secret.yml", "examples/secret_policy.yml"} <= where
     for location, text in NOT_RUN:
+        if _is_rulebook_or_inventory(load_yaml(text)):
+            continue  # rulebooks are checked against ansible-rulebook's schema in tests/functional/test_eda_e2e.py
         assert not re.search(r"^\s*-?\s*(hosts|projectdiscovery\.neo\.\w+)\s*:", text, re.MULTILINE), (
             "%s looks like a playbook or task list but is not run:\n%s" % (location, textwrap.indent(text, "    ")))
+
+
+def _is_rulebook_or_inventory(data):
+    """A rulebook (plays with sources and rules) or a YAML inventory (all: hosts/children/vars)."""
+    if isinstance(data, list) and data and all(isinstance(item, dict) and {"sources", "rules"} <= set(item) for item in data):
+        return True
+    return isinstance(data, dict) and list(data) == ["all"] and isinstance(data["all"], dict) and set(data["all"]) <= {"hosts", "children", "vars"}
 
 
 def test_awx_example_credential_type_is_checked(sim, tmp_path, awx_stub):
