@@ -70,7 +70,7 @@ class NeoApi:
         fault = self._sim.faults.take(method, path, is_list, is_list and listing.is_later_page(config, query))
         if fault is not None:
             self._sim.counters.fault_fired()
-            reply = self._fault_reply(fault, config, template, path, query, headers)
+            reply = self._fault_reply(fault, config, template, path, query, headers, body)
             if reply is not None:
                 return template, reply
         try:
@@ -81,14 +81,15 @@ class NeoApi:
             reply = self._after_route(fault, reply)
         return template, reply
 
-    def _fault_reply(self, fault, config, template, path, query, headers):
+    def _fault_reply(self, fault, config, template, path, query, headers, body):  # pylint: disable=too-many-arguments
         """The reply a fault replaces the real answer with, or None when the request goes on."""
         if fault.kind == "status":
             retry_after = fault.retry_after_header()
             extra = [("Retry-After", retry_after)] if retry_after is not None else []
             if fault.status == 407:
                 extra.append(_PROXY_AUTHENTICATE)
-            detail = _echoed_credentials(headers) if fault.echo_credentials else None
+            echoed = [_echoed_credentials(headers) if fault.echo_credentials else None, _echoed_body(body) if fault.echo_body else None]
+            detail = "; ".join(text for text in echoed if text)
             return error_reply(fault.status, fault.code, detail or "injected fault", extra)
         if fault.kind == "drop":
             return DROP
@@ -179,6 +180,12 @@ def _echoed_credentials(headers):
     sent = [(name, headers.get(name)) for name in ("X-Api-Key", "Authorization")]
     sent = ["%s: %s" % (name, value) for name, value in sent if value is not None]
     return "denied for %s" % ", ".join(sent) if sent else None
+
+
+def _echoed_body(body):
+    """What an API that quotes the request it refused says: the body as received (None when empty)."""
+    text = body.decode("utf-8", "replace").strip() if body else ""
+    return "refused body %s" % text if text else None
 
 
 def _query_value(query, name):

@@ -15,7 +15,7 @@ FAULT_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "*")
 LIST_ONLY_KINDS = frozenset(("unknown_envelope", "shift", "endless"))
 MAX_DEPTH = 10000000  # a deep_json body of 6 bytes per level is built in memory: at most about 60 MB
 _HTTP_DATE_PREFIX = "http-date:"
-_RULE_KEYS = {"kind", "method", "path", "times", "status", "retry_after", "code", "delay_s", "skip", "echo_credentials", "depth",
+_RULE_KEYS = {"kind", "method", "path", "times", "status", "retry_after", "code", "delay_s", "skip", "echo_credentials", "echo_body", "depth",
               "repeat_cursor", "chunked", "size_mb"}
 
 
@@ -54,6 +54,7 @@ class FaultRule:
             raise FaultError("fault delay_s must be a number of at least 0")
         self.skip = _integer(raw.get("skip", 0), "skip", minimum=0)
         self.echo_credentials = _boolean(raw.get("echo_credentials", False), "echo_credentials")
+        self.echo_body = _boolean(raw.get("echo_body", False), "echo_body")
         self.depth = _integer(raw.get("depth", 100000), "depth", minimum=1)
         if self.depth > MAX_DEPTH:
             raise FaultError("fault depth must be at most %d" % MAX_DEPTH)
@@ -88,7 +89,7 @@ class FaultRule:
             retry_after = _HTTP_DATE_PREFIX + str(seconds) if kind == "date" else str(seconds)
         return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.times, "status": self.status,
                 "retry_after": retry_after, "code": self.code, "delay_s": self.delay_s, "skip": self.skip,
-                "echo_credentials": self.echo_credentials, "depth": self.depth, "repeat_cursor": self.repeat_cursor,
+                "echo_credentials": self.echo_credentials, "echo_body": self.echo_body, "depth": self.depth, "repeat_cursor": self.repeat_cursor,
                 "chunked": self.chunked, "size_mb": self.size_mb}
 
 

@@ -6,6 +6,7 @@ simulator stores can leak a value through a response, an admin endpoint or a log
 from __future__ import annotations
 
 import threading
+import unicodedata
 import uuid
 
 from neo_simulator.model import is_uuid, mask_value, name_problem, utc_now, value_problem
@@ -24,13 +25,14 @@ class _Project:
         self.tags = list(entry["tags"])
         self.settings_md = entry["settings_md"]
         self.created_at = self.updated_at = entry["created_at"]
-        self.shared = False  # set through PATCH shared_with_team
+        # A seeded project with viewers is shared with the owner's team; PATCH shared_with_team sets it.
+        self.shared = bool(self.viewers)
 
     def response(self, caller):
         return {
             "id": self.id, "name": self.name, "created_at": self.created_at, "updated_at": self.updated_at,
             "owner_email": "%s@example.test" % self.owner, "member_count": len(self.members),
-            "is_owner": caller == self.owner, "tags": list(self.tags), "shared_with_team": self.shared or bool(self.viewers),
+            "is_owner": caller == self.owner, "tags": list(self.tags), "shared_with_team": self.shared,
             "settings_md": self.settings_md,
         }
 
@@ -93,10 +95,13 @@ def _settings(body):
 
 
 def _tags(body, strict_items):
-    """Tags trimmed; empty ones and ones with control characters dropped; the first 20 kept.
+    """The documented tag rules: each tag trimmed; a tag that is then empty, over 32 characters or
+    holds a control character is dropped, as is a repeated one; the first 20 are kept.
 
-    With ``strict_items`` (PATCH, whose schema says 1 to 32 characters) a non-string or an
-    over-long tag is a 400.
+    The docs say what a tag must be, not whether a request breaking it is refused or cleaned up:
+    the simulator cleans up (a request its schema allows is never refused). With
+    ``strict_items`` (PATCH, whose schema says each item is 1 to 32 characters) an item outside
+    that length, before trimming, is a 400.
     """
     tags = body["tags"]
     if not isinstance(tags, list):
@@ -108,9 +113,13 @@ def _tags(body, strict_items):
         if strict_items and not 1 <= len(tag) <= TAG_MAX_LENGTH:
             raise ApiError(400, "each tag must be 1 to %d characters" % TAG_MAX_LENGTH)
         tag = tag.strip()
-        if tag and tag.isprintable() and tag not in kept:
-            kept.append(tag[:TAG_MAX_LENGTH])
+        if tag and len(tag) <= TAG_MAX_LENGTH and not _has_control(tag) and tag not in kept:
+            kept.append(tag)
     return kept[:MAX_TAGS]
+
+
+def _has_control(text):
+    return any(unicodedata.category(character) == "Cc" for character in text)
 
 
 def _optional_bool(body, key):

@@ -4,20 +4,9 @@
 from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoAmbiguousError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_project_state import public_project
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, normalize_id
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
-
-# The documented fields of a project record (openapi.yaml, schema Project): nothing else is returned.
-PROJECT_RECORD_FIELDS = (
-    "id", "name", "created_at", "updated_at", "owner_email", "member_count", "task_count", "settings_md",
-    "shared_with_team", "shared_team_id", "tags", "is_owner", "issue_count", "issues_by_severity", "issues_by_status",
-    "cap_percent_used", "cap_used_usd", "spending_cap_usd",
-)
-
-
-def public_project(record):
-    """The allow-listed fields of an API project record; fields the API did not send are left out."""
-    return {field: record[field] for field in PROJECT_RECORD_FIELDS if field in record}
 
 
 class ActionModule(NeoActionBase):

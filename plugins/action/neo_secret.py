@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoNotFound
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoNotFound
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_id
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
@@ -17,25 +17,44 @@ class ActionModule(NeoActionBase):
         "id": {"type": "str"},
         "name": {"type": "str"},
         "project_id": {"type": "str"},
+        "project": {"type": "str"},
         "default_available": {"type": "bool", "required": True},
         "value": {"type": "str", "no_log": True},
     }
     required_one_of = (("id", "name"),)
+    mutually_exclusive = (("project", "project_id"),)
     required_by = {"value": "name"}
 
     def check_input(self, params):
         params["id"] = normalize_id("id", params["id"])
         params["project_id"] = normalize_id("project_id", params["project_id"])
+        params["project"] = secrets.check_project_ref("project", params["project"])
         secrets.check_secret_name("name", params["name"])
         secrets.check_secret_value("value", params["value"])
 
     def run_neo(self, client, params, check_mode, diff, warn):
         desired = params["default_available"]
-        record, searched = secrets.find_secret(client, secret_id=params["id"], name=params["name"], project_id=params["project_id"], warn=warn)
+        project_id, pending = params["project_id"], None
+        if params["project"] is not None:
+            project_id, pending = secrets.project_scope(client, params["project"], check_mode)
+        record = None
+        if pending is None:
+            try:
+                record, searched = secrets.find_secret(client, secret_id=params["id"], name=params["name"], project_id=project_id, warn=warn)
+            except NeoApiError as err:
+                # A project created earlier in the same play does not exist in check mode (404 on its list).
+                if params["project"] is None or not secrets.is_missing_project(err, check_mode):
+                    raise
+                pending = params["project"]
+        if pending is not None:
+            searched = ["project %s, which does not exist (yet)" % pending]
         if record is None:
             if params["value"] is None:
                 raise NeoNotFound(secrets.describe_missing(params["id"], params["name"], searched))
-            return self._create(client, params, check_mode, diff)
+            result = self._create(client, dict(params, project_id=project_id), check_mode, diff)
+            if pending is not None:
+                result["msg"] = "would be created in project %s (not created yet)" % pending
+            return result
         changed, after = secrets.set_default_available(client, record, desired, check_mode)
         result = {"changed": changed, "created": False, "secret": secrets.public_record(after)}
         if params["value"] is not None:

@@ -8,8 +8,9 @@ hold everywhere (docs/guarantees.md lists them with the tests that prove them):
 * Errors. Every failure is a ``NeoApiError`` (``NeoConfigError`` for bad options, raised
   before any request). ``str(error)`` is one line, for example
   ``Neo API 403 forbidden (error_id 1a2b3c): not a member of this project``. Messages never
-  contain credentials (the API key and token are scrubbed out of any text the API sends back),
-  header values, request bodies or invisible format characters.
+  contain credentials (the API key and token, and a secret's value sent in a POST, are scrubbed
+  out of any text the API sends back), header values, request bodies or invisible format
+  characters.
 * Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
   PATCH into a GET.
 * Time. ``timeout`` bounds each whole request: connecting, the headers and the whole body (a
@@ -17,11 +18,11 @@ hold everywhere (docs/guarantees.md lists them with the tests that prove them):
   byte ends too). A body over ``MAX_BODY_BYTES`` is refused. One list is bounded by
   ``MAX_PAGES`` pages and by ``list_timeout`` seconds.
 * Retries are bounded (``retries`` retries, so ``retries + 1`` attempts). GET and PATCH (setting
-  a flag is idempotent) are retried on 429, 500, 502, 503, 504, dropped connections and
-  time-outs. POST is retried only on 429 and when the request surely never reached the server:
-  a blind POST retry could create a duplicate secret. ``Retry-After`` (seconds or HTTP date) is
-  honoured, capped at ``max_retry_wait``; otherwise full-jitter exponential back-off. A proxy's
-  407 is never retried.
+  a flag or changing a project is idempotent) are retried on 429, 500, 502, 503, 504, dropped
+  connections and time-outs. POST is retried only on 429 and when the request surely never
+  reached the server: a blind POST retry could create a duplicate secret or project.
+  ``Retry-After`` (seconds or HTTP date) is honoured, capped at ``max_retry_wait``; otherwise
+  full-jitter exponential back-off. A proxy's 407 is never retried.
 * Retry budget (storm bound). One client (one task) sleeps at most ``retry_budget`` =
   ``retries * max_retry_wait`` seconds in total for retries, over all its requests and threads.
 * Credentials rejected. After a 401 no further request is sent: every later call fails at once
@@ -444,10 +445,39 @@ class NeoClient:
         for key, item in (("default_available", default_available), ("project_id", project_id), ("created_by_agent", created_by_agent)):
             if item is not None:
                 payload[key] = item
-        body = self._request("POST", SECRETS_PATH, json=payload, retry_policy=RETRY_CREATE)
-        if isinstance(body, dict) and "id" not in body and isinstance(body.get("secret"), dict) and len(body) == 1:
-            body = body["secret"]  # tolerate {"secret": {...}}, the form the projects endpoints use
-        return self._check_secret(body, "POST", SECRETS_PATH)
+        # An API that echoes the request body in an error must not put the value into a message.
+        body = self._request("POST", SECRETS_PATH, json=payload, retry_policy=RETRY_CREATE, sensitive=(value,))
+        # Tolerate {"secret": {...}}, the form the projects endpoints use.
+        return self._check_secret(_unwrap(body, "secret"), "POST", SECRETS_PATH)
+
+    def create_project(self, payload):
+        """POST one new project (``payload``: the CreateProjectRequest fields) and return its record.
+
+        Retried like ``create_secret`` (only when the request surely never reached the server): a
+        blind retry without a client-chosen ``id`` could create a second project. A 409 (the ``id``
+        exists) is the caller's to handle. The documented answer is ``{"project": {...}}``; a bare
+        record is accepted too.
+        """
+        if not isinstance(payload, dict):
+            raise ValueError("payload must be a dict")
+        body = self._request("POST", PROJECTS_PATH, json=payload, retry_policy=RETRY_CREATE)
+        return self._check_project(_unwrap(body, "project"), "POST", PROJECTS_PATH)
+
+    def update_project(self, project_id, changes):
+        """PATCH the fields in ``changes`` (name, settings_md, shared_with_team, tags) and return the record.
+
+        Idempotent (the same body sets the same state), so retried like a GET. Only the owner may.
+        """
+        if not isinstance(project_id, str) or not project_id:
+            raise ValueError("project_id must be a non-empty string")
+        if not isinstance(changes, dict) or not changes:
+            raise ValueError("changes must be a non-empty dict")
+        path = "%s/%s" % (PROJECTS_PATH, quote(project_id, safe=""))
+        record = self._check_project(_unwrap(self._request("PATCH", path, json=changes), "project"), "PATCH", path)
+        if record["id"].lower() != project_id.lower():
+            raise self._error("Neo API answered PATCH %s with the record of another project (%s)" % (path, one_line(record["id"], 80)),
+                              method="PATCH", path=path)
+        return record
 
     # ------------------------------------------------------------------ records
 
@@ -611,11 +641,13 @@ class NeoClient:
 
     # ------------------------------------------------------------------ HTTP
 
-    def _request(self, method, path, params=None, json=None, retry_policy=RETRY_IDEMPOTENT):  # pylint: disable=redefined-outer-name
+    def _request(self, method, path, params=None, json=None, retry_policy=RETRY_IDEMPOTENT, sensitive=()):  # pylint: disable=redefined-outer-name
         """Send one API call with bounded retries; return the parsed JSON body of the 2xx.
 
         ``retry_policy`` is RETRY_IDEMPOTENT (GET, PATCH) or RETRY_CREATE (POST, see module
-        docstring). Redirects are never followed.
+        docstring). Redirects are never followed. ``sensitive``: texts of the request body (a
+        secret's value) scrubbed out of any error text, as they are and JSON-escaped, before the
+        text is folded onto one line (an API may echo the body it refused).
         """
         url = self.api_url + path
         attempt = 0
@@ -656,7 +688,7 @@ class NeoClient:
             if 200 <= status < 300:
                 return self._parse_json(content, status, method, path)
             if 300 <= status < 400:
-                raise self._redirect_error(response, method, path)
+                raise self._redirect_error(response, method, path, sensitive)
             if status == 407:
                 raise self._error("Neo API %s %s: proxy authentication failed (407 from the HTTP proxy between this host and the API); "
                                   "check the proxy credentials in HTTPS_PROXY / HTTP_PROXY" % (method, path),
@@ -666,7 +698,7 @@ class NeoClient:
             if wait is not None:
                 self._wait_before_retry(method, path, attempt, "answered %d" % status, wait)
                 continue
-            error = self._error_from_response(response, content, method, path, attempt)
+            error = self._error_from_response(response, content, method, path, attempt, sensitive)
             if status == 401:
                 with self._lock:
                     if self.credentials_rejected is None:
@@ -831,15 +863,21 @@ class NeoClient:
 
     # ------------------------------------------------------------------ errors
 
-    def _error(self, message, **fields):
-        """A NeoApiError whose texts have the credential scrubbed out (the API may echo it)."""
+    def _error(self, message, sensitive=(), **fields):
+        """A NeoApiError whose texts have the credential (and ``sensitive`` texts) scrubbed out (the API may echo them)."""
         for key in ("detail", "code", "error_id", "kind"):
             if isinstance(fields.get(key), str):
-                fields[key] = self._scrub(fields[key])
-        return NeoApiError(self._scrub(message), **fields)
+                fields[key] = self._scrub(fields[key], sensitive)
+        return NeoApiError(self._scrub(message, sensitive), **fields)
 
-    def _scrub(self, text):
-        return text.replace(self._credential, REDACTED) if self._credential in text else text
+    def _scrub(self, text, sensitive=()):
+        text = text.replace(self._credential, REDACTED) if self._credential in text else text
+        for secret in sensitive:
+            if isinstance(secret, str) and secret:
+                for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+                    if form in text:
+                        text = text.replace(form, REDACTED)
+        return text
 
     def _transport_error(self, method, path, exc, description, attempts, maybe_sent_post):
         timed_out = description.startswith("timed out")
@@ -853,8 +891,8 @@ class NeoClient:
             message += "; not retried because the request may have reached the server: list before trying again"
         return self._error(message, detail=description, method=method, path=path, retries=attempts - 1)
 
-    def _redirect_error(self, response, method, path):
-        location = one_line(response.headers.get("Location") or "(no Location header)", 200)
+    def _redirect_error(self, response, method, path, sensitive=()):
+        location = one_line(self._scrub(response.headers.get("Location") or "(no Location header)", sensitive), 200)
         message = (
             "Neo API %s %s answered %d: the API redirected to %s; redirects are not followed "
             "(that would resend the credentials and turn writes into GETs): set api_url to the final URL"
@@ -862,7 +900,7 @@ class NeoClient:
         )
         return self._error(message, status=response.status_code, detail="redirected to %s" % location, method=method, path=path)
 
-    def _error_from_response(self, response, content, method, path, attempts):
+    def _error_from_response(self, response, content, method, path, attempts, sensitive=()):
         """Build the NeoApiError of a non-2xx response from its ErrorResponse body, if any.
 
         ``message`` is preferred to ``error`` as the detail; a body that is not an
@@ -881,7 +919,7 @@ class NeoClient:
                     break
         if not detail:
             detail = response.reason or "HTTP error"
-        detail = one_line(self._scrub(detail))
+        detail = one_line(self._scrub(detail, sensitive))
         message = "Neo API %d" % status
         if code:
             message += " " + one_line(code, 80)
@@ -890,7 +928,7 @@ class NeoClient:
         message += ": " + detail
         if attempts > 1:
             message += " (gave up after %s)" % plural(attempts, "attempt")
-        return self._error(message, status=status, code=code, error_id=error_id, detail=detail, method=method, path=path,
+        return self._error(message, sensitive, status=status, code=code, error_id=error_id, detail=detail, method=method, path=path,
                            retries=attempts - 1, kind=kind)
 
     def _parse_json(self, content, status, method, path):
@@ -904,6 +942,13 @@ class NeoClient:
 
 
 _INVALID = object()
+
+
+def _unwrap(body, key):
+    """The record of ``{key: {...}}`` (the envelope of the projects write endpoints), else ``body`` as it is."""
+    if isinstance(body, dict) and "id" not in body and isinstance(body.get(key), dict) and len(body) == 1:
+        return body[key]
+    return body
 
 
 def _loads(content, invalid=None):

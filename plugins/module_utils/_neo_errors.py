@@ -11,6 +11,7 @@ class catches ``NeoError`` only; anything else is a bug and is reported with its
 * ``NeoNotFound``: what the task names does not exist in the scopes read.
 * ``NeoAmbiguousError``: a name matches several objects; an id is needed.
 * ``NeoApiError``: an API call failed (status, transport, malformed answer, inconsistent list).
+* ``NeoPermissionError``: the caller may not make the change (only a project's owner may change it).
 * ``NeoStateError``: the API answered, but with a state other than the one asked for.
 """
 from __future__ import annotations
@@ -80,6 +81,10 @@ class NeoNotFound(NeoError, LookupError):
 
 class NeoAmbiguousError(NeoError):
     """A name matches several objects where exactly one is needed."""
+
+
+class NeoPermissionError(NeoError):
+    """The caller may not make the change the task asks for (e.g. only a project's owner may change it)."""
 
 
 class NeoStateError(NeoError, RuntimeError):

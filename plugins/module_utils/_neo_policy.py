@@ -661,8 +661,12 @@ def apply_results(plan, outcomes, check_mode=False):
     - ok but the response shows another value, or an error: ``failed`` with ``error``;
     - an error with ``attempted`` false, or no outcome at all: ``not_attempted`` with the reason.
 
-    ``compliant`` and scope entries are copied unchanged. Returns new dicts.
+    ``compliant`` and scope entries are copied unchanged. Returns new dicts, except in check mode,
+    where the plan's own entries are returned.
     """
+    if check_mode:
+        # Nothing changes in check mode: the plan's entries are the result (no copy of thousands).
+        return list(plan.entries)
     outcomes = outcomes or {}
     result = []
     for entry in plan.entries:

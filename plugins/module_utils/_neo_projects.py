@@ -58,6 +58,7 @@ class ProjectDirectory:
         self.ids = []
         self.names = {}
         self._tags = {}
+        self._records = {}
         by_name = {}
         for position, project in enumerate(projects or ()):
             project_id = project.get("id") if isinstance(project, dict) else None
@@ -69,6 +70,7 @@ class ProjectDirectory:
             name = project.get("name") if isinstance(project.get("name"), str) else None
             self.ids.append(project_id)
             self.names[project_id] = name
+            self._records[project_id] = project
             tags = project.get("tags")
             self._tags[project_id] = frozenset(tag.strip() for tag in tags if isinstance(tag, str)) if isinstance(tags, list) else frozenset()
             if name is not None:
@@ -80,6 +82,10 @@ class ProjectDirectory:
 
     def name(self, project_id):
         return self.names.get(project_id)
+
+    def record(self, project_id):
+        """The record of a listed project as the API sent it (None for a project that is not listed)."""
+        return self._records.get(project_id)
 
     def tags(self, project_id):
         """The tags of a listed project (empty for a project that is not listed)."""

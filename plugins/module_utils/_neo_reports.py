@@ -71,7 +71,10 @@ _AUTOLINK_SCHEMES = ("http", "https", "ftp", "mailto", "xmpp")
 
 def _text(value, limit=_MAX_NAME):
     """``value`` as safe text (no control, format or separator characters, nothing XML refuses), truncated."""
-    text = _NOT_XML.sub(REPLACEMENT, safe_text(value))
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        text = value  # the common case (names, ids): nothing to replace
+    else:
+        text = _NOT_XML.sub(REPLACEMENT, safe_text(value))
     if len(text) > limit:
         text = text[:limit - 3] + "..."
     return text

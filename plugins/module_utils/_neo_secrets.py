@@ -13,10 +13,13 @@ import re
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     NeoAmbiguousError,
     NeoApiError,
+    NeoError,
     NeoInputError,
+    NeoNotFound,
     NeoStateError,
+    plural,
 )
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, scope_label
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, is_uuid, normalize_id, scope_label
 
 SECRET_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SECRET_NAME_MAX_LENGTH = 128
@@ -181,3 +184,117 @@ def set_default_available(client, record, desired, check_mode):
             "the API answered the PATCH of secret %s with default_available=%s, not %s"
             % (record["id"], after.get("default_available"), desired))
     return True, after
+
+
+# ---------------------------------------------------------------------- projects named by id or name
+
+
+def check_project_ref(option, ref):
+    """A ``project`` option (an id or a name) checked before any request: an id is normalised."""
+    if ref is None:
+        return None
+    if not ref:
+        raise NeoInputError("%s: must be a project id or name, not empty" % option)
+    return normalize_id(option, ref) if is_uuid(ref) else ref
+
+
+def project_scope(client, ref, check_mode, option="project"):
+    """``(project id, pending)`` of a project named by id or by name.
+
+    An id is used as it is (no request). A name is resolved in the project list: several
+    projects of that name are an error; none is an error in a real run, and in check mode
+    ``pending`` (a task earlier in the play may create it), with a project id of None.
+    """
+    if is_uuid(ref):
+        return ref, None
+    try:
+        return ProjectDirectory(client.list_projects()).resolve(ref, option), None
+    except NeoNotFound:
+        if not check_mode:
+            raise
+        return None, ref
+
+
+def is_missing_project(err, check_mode):
+    """Whether a failed read of a project's secrets means, in check mode, a project that does not exist yet."""
+    return check_mode and isinstance(err, NeoApiError) and err.status == 404 and err.sent
+
+
+# ---------------------------------------------------------------------- many secrets of one scope
+
+STATUS_CREATED = "created"
+STATUS_CHANGED = "changed"
+STATUS_UNCHANGED = "unchanged"
+STATUS_FAILED = "failed"
+# The fields of an entry of neo_secrets, in this order; never a value.
+ENTRY_FIELDS = ("name", "id", "project_id", "status", "default_available", "before", "masked_value", "value_ignored", "error")
+
+
+def ensure_secrets(client, project_id, items, check_mode, records):
+    """Create what is missing and set every flag, one secret after the other; returns one entry per item.
+
+    ``items``: dicts with ``name``, ``value`` (None: the secret must exist) and
+    ``default_available``. ``records``: the scope's list as read once, or None for a project
+    that does not exist yet (check mode only: every secret with a value would be created). A
+    value is sent only to create a secret (``value_ignored`` for one that exists). One secret
+    that fails is a failed entry with the reason, and the others are still handled.
+    """
+    by_name = {}
+    for record in records or ():
+        by_name.setdefault(record.get("name"), []).append(record)
+    where = scope_label(project_id)
+    entries = []
+    for item in items:
+        name, value, desired = item["name"], item.get("value"), item["default_available"]
+        entry = dict.fromkeys(ENTRY_FIELDS)
+        entry.update(name=name, project_id=project_id, default_available=desired, value_ignored=False)
+        try:
+            matches = by_name.get(name, [])
+            if len(matches) > 1:
+                raise NeoAmbiguousError("%d secrets are named %s in %s (ids %s)" % (len(matches), name, where, ", ".join(r["id"] for r in matches)))
+            if matches:
+                before = matches[0]
+                changed, after = set_default_available(client, before, desired, check_mode)
+                entry.update(status=STATUS_CHANGED if changed else STATUS_UNCHANGED, before=before["default_available"], value_ignored=value is not None)
+            elif value is None:
+                raise NeoNotFound("not found in %s, and no value to create it with" % (where if records is not None else "a project that does not exist yet"))
+            elif check_mode:
+                after = {"id": None, "masked_value": None, "default_available": desired}
+                entry["status"] = STATUS_CREATED
+            else:
+                after = create_secret(client, name, value, desired, project_id)
+                after = set_default_available(client, after, desired, check_mode)[1]
+                entry["status"] = STATUS_CREATED
+            entry.update(id=after.get("id"), default_available=after.get("default_available"),
+                         masked_value=after.get("masked_value") if isinstance(after.get("masked_value"), str) else None)
+        except NeoError as err:
+            entry.update(status=STATUS_FAILED, error=str(err))
+        entries.append(entry)
+    return entries
+
+
+def summarize_secrets(entries):
+    """Names by outcome: created, changed (flag set), unchanged, failed, and values_not_sent (the secret existed)."""
+    summary = {status: [e["name"] for e in entries if e["status"] == status] for status in (STATUS_CREATED, STATUS_CHANGED, STATUS_UNCHANGED, STATUS_FAILED)}
+    summary["values_not_sent"] = [e["name"] for e in entries if e["value_ignored"]]
+    return summary
+
+
+def failure_message(entries):
+    """One line naming each failed secret with its reason (None when none failed)."""
+    failed = [e for e in entries if e["status"] == STATUS_FAILED]
+    if not failed:
+        return None
+    return "%s of %d could not be ensured: %s" % (plural(len(failed), "secret"), len(entries), "; ".join("%s: %s" % (e["name"], e["error"]) for e in failed))
+
+
+def secrets_diff(entries, check_mode):
+    """One line per secret that is (or would be) created or whose flag changes."""
+    lines = []
+    for entry in entries:
+        if entry["status"] == STATUS_CREATED:
+            verb = "would be created" if check_mode else "created"
+            lines.append("%s: %s (default_available %s)" % (entry["name"], verb, str(entry["default_available"]).lower()))
+        elif entry["status"] == STATUS_CHANGED:
+            lines.append("%s: default_available %s -> %s" % (entry["name"], str(entry["before"]).lower(), str(entry["default_available"]).lower()))
+    return "\n".join(lines) + "\n" if lines else ""

@@ -23,7 +23,7 @@ options:
   id:
     description:
       - UUID of the secret (any case).
-      - Without O(project_id), the secret is looked up in the personal scope first, then in each project
+      - Without O(project_id) or O(project), the secret is looked up in the personal scope first, then in each project
         the caller can see (projects it may not read are skipped with a warning).
       - If O(name) is given too, both must name the same secret.
     type: str
@@ -31,12 +31,24 @@ options:
     description:
       - Name of the secret, an upper-case letter followed by upper-case letters, digits or underscores
         (1 to 128 characters).
-      - Looked up in the scope given by O(project_id), or in the personal scope when O(project_id) is omitted.
+      - Looked up in the scope given by O(project) or O(project_id), or in the personal scope when both are omitted.
     type: str
   project_id:
     description:
-      - UUID of the project whose secret this is (any case). Omit it for a personal secret.
+      - UUID of the project whose secret this is (any case). Omit it (and O(project)) for a personal secret.
+      - Mutually exclusive with O(project).
     type: str
+  project:
+    description:
+      - The project whose secret this is, by id or by name, as the other modules of the collection take projects.
+      - A name must be the exact name of exactly one project the caller can see (one C(GET /api/v1/projects)); when
+        several projects share it, the task fails listing their ids. An id is used as it is, without that read.
+      - In check mode, a project that does not exist yet (one that an earlier task of the play creates, such as
+        M(projectdiscovery.neo.neo_project)) is not an error. With O(value) the result says the secret would be created
+        in that project (C(changed) and RV(created) true, C(msg) C(would be created in project <name> (not created yet))).
+      - Mutually exclusive with O(project_id).
+    type: str
+    version_added: 0.2.0
   default_available:
     description:
       - Whether the secret is injected into every task of its scope by default.
@@ -77,6 +89,13 @@ EXAMPLES = r"""
     value: "{{ vault_deploy_key }}"
     default_available: false
 
+- name: The same, naming the project (a name must be unique among the caller's projects)
+  projectdiscovery.neo.neo_secret:
+    name: DEPLOY_KEY
+    project: Production
+    value: "{{ vault_deploy_key }}"
+    default_available: false
+
 - name: Set connection options once for every Neo task of the play
   module_defaults:
     group/projectdiscovery.neo.neo:
@@ -111,7 +130,7 @@ secret:
       type: str
       sample: AWS_SECRET_ACCESS_KEY
     project_id:
-      description: UUID of the owning project, null for a personal secret.
+      description: UUID of the owning project, null for a personal secret (and for one that would be created in a project that does not exist yet).
       type: str
       sample: aaaaaaaa-0000-4000-8000-000000000001
     default_available:

@@ -52,6 +52,8 @@ BASE = {
     "neo_secret_info": {},
     "neo_project_info": {},
     "neo_secret_policy": {"rules": [RULE]},
+    "neo_project": {"id": "cccccccc-0000-4000-8000-000000000001"},
+    "neo_secrets": {"secrets": [{"name": "DEPLOY_KEY", "value": "bad-input-value"}]},
 }
 MODULE_CASES = [
     ("neo_secret", "id not a uuid", {"id": "not-a-uuid"}, "id: 'not-a-uuid' is not a UUID"),
@@ -71,6 +73,31 @@ MODULE_CASES = [
     ("neo_secret", "value over-long", {"value": LONG_VALUE}, "value: must be 1 to 10000 characters long (got 10001)"),
     ("neo_secret", "value without name", {"name": OMIT, "id": SECRET_PROD_AWS, "value": "value-without-name"},
      "missing parameter(s) required by 'value': name"),
+    ("neo_secret", "project empty", {"project": ""}, "project: must be a project id or name, not empty"),
+    ("neo_secret", "project and project_id", {"project": "Production", "project_id": PROJECT_PRODUCTION},
+     "parameters are mutually exclusive: project|project_id"),
+    ("neo_secret", "project wrong type", {"project": ["Production"]}, "argument 'project' must be a string, got a list"),
+    ("neo_project", "neither id nor name", {"id": OMIT}, "one of the following is required: id, name"),
+    ("neo_project", "id not a uuid", {"id": "payments"}, "id: 'payments' is not a UUID"),
+    ("neo_project", "name empty", {"name": ""}, "name: must be 1 to 128 characters long (got 0)"),
+    ("neo_project", "name over-long", {"name": LONG_NAME}, "name: must be 1 to 128 characters long (got 129)"),
+    ("neo_project", "tags not a list", {"tags": {"a": 1}}, "tags"),
+    ("neo_project", "tag empty", {"tags": ["prod", " "]}, "tags[1]: is empty (after trimming blanks)"),
+    ("neo_project", "tag over-long", {"tags": ["t" * 33]}, "tags[0]: 'ttttttttttttttttttttttttttttttttt' is 33 characters long; a tag has at most 32"),
+    ("neo_project", "tag with a control character", {"tags": ["a\u0007b"]}, "tags[0]: 'a\ufffdb' holds a control character"),
+    ("neo_project", "too many tags", {"tags": ["t%d" % n for n in range(21)]}, "tags: 21 distinct tags; a project has at most 20"),
+    ("neo_project", "settings_md over 35000", {"settings_md": "s" * 35001}, "settings_md: 35001 characters; the Neo API keeps at most 35000"),
+    ("neo_project", "settings_md wrong type", {"settings_md": ["# x"]}, "argument 'settings_md' must be a string, got a list"),
+    ("neo_project", "shared_with_team not a bool", {"shared_with_team": "maybe"}, "shared_with_team"),
+    ("neo_secrets", "secrets missing", {"secrets": OMIT}, "missing required arguments: secrets"),
+    ("neo_secrets", "secret without name", {"secrets": [{"value": "v"}]}, "name"),
+    ("neo_secrets", "secret name breaking the pattern", {"secrets": [{"name": "lower"}]}, "secrets[0].name: 'lower' is not a valid secret name"),
+    ("neo_secrets", "secret listed twice", {"secrets": [{"name": "A"}, {"name": "A"}]}, "secrets[1].name: A is listed twice (also secrets[0])"),
+    ("neo_secrets", "value empty", {"secrets": [{"name": "A", "value": ""}]}, "secrets[0].value: must be 1 to 10000 characters long (got 0)"),
+    ("neo_secrets", "value over-long", {"secrets": [{"name": "A", "value": LONG_VALUE}]}, "secrets[0].value: must be 1 to 10000 characters long (got 10001)"),
+    ("neo_secrets", "unknown secret key", {"secrets": [{"name": "A", "colour": "red"}]}, "colour"),
+    ("neo_secrets", "default_available not a bool", {"secrets": [{"name": "A", "default_available": "maybe"}]}, "default_available"),
+    ("neo_secrets", "project empty", {"project": ""}, "project: must be a project id or name, not empty"),
     ("neo_secret_info", "personal not a bool", {"personal": "maybe"}, "personal"),
     ("neo_secret_info", "project_id not a uuid", {"project_id": "prod"}, "project_id: 'prod' is not a UUID"),
     ("neo_secret_info", "project_id empty", {"project_id": ""}, "project_id: '' is not a UUID"),
@@ -212,7 +239,7 @@ def test_project_name_matching_none_or_several_fails_after_the_projects_list_onl
     assert sim.counters()["by_route"] == {"GET /api/v1/projects": len(messages)}
 
 
-@pytest.mark.parametrize("module,option", [("neo_secret", "project"), ("neo_secret_policy", "rule")])
+@pytest.mark.parametrize("module,option", [("neo_secret", "scope"), ("neo_secret_policy", "rule")])
 def test_unknown_option_uses_ansible_core_wording(sim, run_playbook, tmp_path, module, option):
     playbook = tmp_path / "unknown_option.yml"
     args = dict(BASE[module], default_available=False, **{option: "Production"}) if module == "neo_secret" else dict(BASE[module], **{option: []})

@@ -17,6 +17,8 @@ What is compared, recursively (suboptions, elements of lists of dicts):
   (table below) and agrees with its spec in type, elements, suboptions, required, default, choices and
   ``no_log``; ``defaults/main.yml`` sets exactly the documented defaults; the table is what
   ``tasks/main.yml`` really passes.
+* the role ``environment``: the same, with its own table (ENVIRONMENT_OPTIONS): its variables feed three
+  modules (``neo_project``, ``neo_secrets``, ``neo_secret_policy``) and the connection options of all three.
 """
 import importlib
 import pathlib
@@ -85,7 +87,7 @@ ROLE_DOES_NOT_OFFER = {"timeout", "retries"}
 
 # The only no_log options, by module (paths below the module, suboptions joined with dots).
 CONNECTION_NO_LOG = {"api_key", "api_token"}
-MODULE_NO_LOG = {"neo_secret": {"value"}}
+MODULE_NO_LOG = {"neo_secret": {"value"}, "neo_secrets": {"secrets.value"}}
 # A name with one of these words (as a whole _-separated part) looks like a credential. As in
 # validate-modules, bool and path options are flags or file names, not secrets.
 CREDENTIAL_NAME = re.compile(r"(?:^|_)(?:key|token|password|passwd|secret|value|credentials?)(?:_|$)(?!id$)")
@@ -384,3 +386,125 @@ def test_role_argument_specs_match_module_spec():
             errors.append("%s: passed as a value, so it must be required or have a default" % variable)
     errors += compare_options({variable: role_options[variable] for variable in expected}, expected, ("role", "spec"), "roles/secret_policy", ROLE_FIELDS)
     assert not errors, "\n".join(errors)
+
+
+# --------------------------------------------------------------------------- the role environment
+#
+# How the role environment feeds its modules (roles/environment/tasks/main.yml, vars/main.yml):
+#
+#   role variable                        module              option    passed as
+#   neo_environment_project.<field>      neo_project         <field>   "{{ neo_environment_project.<field> | default(omit) }}"
+#                                        (fields: id, name, tags, settings_md, shared_with_team)
+#   neo_environment_secrets              neo_secrets         secrets   "{{ neo_environment_secrets }}" (role default [], task skipped when empty)
+#   neo_environment_policy_rules         neo_secret_policy   rules     "{{ __environment_rules }}": each rule with projects (this
+#                                                                      project) and personal (false) set by the role and the listed
+#                                                                      secrets appended to exclude (role default [], skipped when empty)
+#   neo_api_url ... neo_ca_path          every module        api_url ... ca_path   IF_SET in the block's module_defaults, one entry per module
+#   (set by the role itself)             neo_secrets.project (the project's id, or its name), neo_secret_policy.defer_failure (true)
+ENVIRONMENT_ROLE = REPO_ROOT / "roles" / "environment"
+ENVIRONMENT_MODULES = ("neo_project", "neo_secrets", "neo_secret_policy")
+ENVIRONMENT_PROJECT_FIELDS = ("id", "name", "tags", "settings_md", "shared_with_team")
+# Suboptions of a rule the role sets itself for every rule (so the role does not offer them).
+ENVIRONMENT_RULE_SET_BY_ROLE = {"projects", "personal", "exclude_projects"}
+ENVIRONMENT_CONNECTION = {"neo_api_url": "api_url", "neo_api_key": "api_key", "neo_api_token": "api_token", "neo_validate_certs": "validate_certs",
+                          "neo_ca_path": "ca_path"}
+ENVIRONMENT_DEFAULTS = {"neo_environment_secrets": [], "neo_environment_policy_rules": []}
+ENVIRONMENT_SETS_ITSELF = {"neo_secrets": {"project": "{{ __environment_project_ref }}"}, "neo_secret_policy": {"defer_failure": True}}
+
+
+def _environment_tasks():
+    """{module: arguments} of the role's module tasks (inside its block), and the block's module_defaults."""
+    tasks = yaml.safe_load((ENVIRONMENT_ROLE / "tasks" / "main.yml").read_text())
+    assert len(tasks) == 1 and "block" in tasks[0], "roles/environment/tasks/main.yml: expected one block (extend the test)"
+    calls = {}
+    for task in tasks[0]["block"]:
+        for module in ENVIRONMENT_MODULES:
+            for name in ("%s.%s" % (COLLECTION, module), module):
+                if name in task:
+                    assert module not in calls, "roles/environment/tasks/main.yml: %s is called twice (extend the test)" % module
+                    calls[module] = task[name] or {}
+    return calls, tasks[0].get("module_defaults") or {}
+
+
+def environment_expected():
+    """{role variable: the option spec it must have}, from the modules' real argument specs."""
+    project_spec = argument_spec("neo_project")
+    secrets_spec = argument_spec("neo_secrets")["secrets"]
+    rules_spec = argument_spec("neo_secret_policy")["rules"]
+    expected = {
+        "neo_environment_project": {"type": "dict", "required": True,
+                                    "options": {field: project_spec[field] for field in ENVIRONMENT_PROJECT_FIELDS}},
+        "neo_environment_secrets": dict(secrets_spec, required=False, default=[]),
+        "neo_environment_policy_rules": dict(rules_spec, required=False, default=[], options={
+            name: option for name, option in rules_spec["options"].items() if name not in ENVIRONMENT_RULE_SET_BY_ROLE}),
+    }
+    connection = argument_spec("neo_project")
+    for variable, option in ENVIRONMENT_CONNECTION.items():
+        # Passed only when set: the module's default (or environment variable) applies otherwise.
+        expected[variable] = dict(connection[option], default=None)
+    return expected
+
+
+def test_environment_role_argument_specs_match_the_modules():
+    role_options = yaml.safe_load((ENVIRONMENT_ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    expected = environment_expected()
+    errors = ["%s: in meta/argument_specs.yml, not in the table of this test" % name for name in sorted(set(role_options) - set(expected))]
+    errors += ["%s: in the table of this test, not in meta/argument_specs.yml" % name for name in sorted(set(expected) - set(role_options))]
+    errors += compare_options({name: role_options[name] for name in expected if name in role_options}, expected, ("role", "spec"),
+                              "roles/environment", ROLE_FIELDS)
+    assert not errors, "\n".join(errors)
+
+
+def test_environment_role_defaults_are_the_documented_ones():
+    role_options = yaml.safe_load((ENVIRONMENT_ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    role_defaults = yaml.safe_load((ENVIRONMENT_ROLE / "defaults" / "main.yml").read_text()) or {}
+    assert role_defaults == ENVIRONMENT_DEFAULTS
+    documented = {name: option["default"] for name, option in role_options.items() if option.get("default") is not None}
+    assert documented == ENVIRONMENT_DEFAULTS
+
+
+def test_environment_role_table_is_what_the_role_passes():
+    calls, module_defaults = _environment_tasks()
+    assert sorted(calls) == sorted(ENVIRONMENT_MODULES)
+    errors = []
+    project_args = dict(calls["neo_project"])
+    wanted = {field: "{{ neo_environment_project.%s | default(omit) }}" % field for field in ENVIRONMENT_PROJECT_FIELDS}
+    if project_args != wanted:
+        errors.append("neo_project arguments %r, the table says %r" % (project_args, wanted))
+    if calls["neo_secrets"] != dict(ENVIRONMENT_SETS_ITSELF["neo_secrets"], secrets="{{ neo_environment_secrets }}"):
+        errors.append("neo_secrets arguments %r" % (calls["neo_secrets"],))
+    if calls["neo_secret_policy"] != dict(ENVIRONMENT_SETS_ITSELF["neo_secret_policy"], rules="{{ __environment_rules }}"):
+        errors.append("neo_secret_policy arguments %r" % (calls["neo_secret_policy"],))
+    role_vars = yaml.safe_load((ENVIRONMENT_ROLE / "vars" / "main.yml").read_text())
+    rules = " ".join(role_vars["__environment_rules"].split())
+    for fragment in ("neo_environment_policy_rules | map('combine', {'projects': [__environment_project_ref], 'personal': false,",
+                     "'exclude': __environment_secret_names}, list_merge='append')"):
+        if fragment not in rules:
+            errors.append("vars/main.yml __environment_rules does not contain %r (extend the test)" % fragment)
+    # One entry per module (a group entry would replace the play's group entry instead of adding to it).
+    if set(module_defaults) != {"%s.%s" % (COLLECTION, module) for module in ENVIRONMENT_MODULES}:
+        errors.append("the block's module_defaults must name each module of the role: %r" % (sorted(module_defaults),))
+    for target, entry in sorted(module_defaults.items()):
+        match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", str(entry).strip())
+        text = role_vars.get(match.group(1)) if match else None
+        found = dict((variable, option) for option, variable in
+                     re.findall(r"\(\s*'(\w+)'\s*,\s*(\w+)\s*\)\]\s*if\s+\2\s+is\s+defined\s+and\s+\2\s+is\s+not\s+none\b", text or ""))
+        if found != ENVIRONMENT_CONNECTION:
+            errors.append("module_defaults of %s passes %r, the table says %r" % (target, found, ENVIRONMENT_CONNECTION))
+    assert not errors, "roles/environment:\n" + "\n".join(errors)
+
+
+def test_environment_role_accounts_for_every_module_option():
+    """Every option of the three modules is offered by the role, set by it, or left to the module (listed here)."""
+    left_to_the_module = {
+        "neo_project": set(),
+        "neo_secrets": set(),
+        "neo_secret_policy": {"exceptions", "concurrency", "report_path", "junit_path", "markdown_path", "entries_limit", "list_compliant",
+                              "publish_summary_as", "fail_on_drift"},
+    }
+    offered = {"neo_project": set(ENVIRONMENT_PROJECT_FIELDS), "neo_secrets": {"secrets"}, "neo_secret_policy": {"rules"}}
+    connection = set(ENVIRONMENT_CONNECTION.values()) | ROLE_DOES_NOT_OFFER
+    for module in ENVIRONMENT_MODULES:
+        accounted = offered[module] | set(ENVIRONMENT_SETS_ITSELF.get(module, {})) | left_to_the_module[module] | connection
+        spec = argument_spec(module)
+        assert set(spec) == accounted, "%s: not accounted for %s; unknown %s" % (module, sorted(set(spec) - accounted), sorted(accounted - set(spec)))

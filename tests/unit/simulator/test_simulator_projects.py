@@ -1,5 +1,7 @@
 """The simulator's project write routes (POST /api/v1/projects, PATCH /api/v1/projects/{id}) and
 the personal_project_id setting, added for the schemathesis fidelity run (docs/simulator.md)."""
+import pathlib
+
 import requests
 
 from tests.conftest import ALICE_KEY, BOB_KEY, PROJECT_PRODUCTION, PROJECT_RED_TEAM, PROJECT_STAGING
@@ -54,3 +56,36 @@ def test_personal_project_id_null_or_absent(sim):
     project = call(sim, "GET", "/api/v1/secrets", params={"project_id": PROJECT_PRODUCTION}).json()["secrets"]
     assert all(secret["project_id"] == PROJECT_PRODUCTION for secret in project)
     assert call(sim, "POST", "/api/v1/secrets", json={"name": "NULL_PID", "value": "value-of-null-pid", "project_id": None}).status_code == 400
+
+
+def test_tag_rules_as_documented(sim):
+    """Trimmed; empty, over 32 characters after trimming, or with a control character: dropped; repeats dropped; 20 kept."""
+    tags = ["  x  ", "x", "t" * 33, "\tpadded-to-32-" + "p" * 18 + " ", "café", "no\u00a0break", "bell\x07", "\u200bzero-width"]
+    project = call(sim, "POST", "/api/v1/projects", json={"id": NEW_ID, "tags": tags}).json()["project"]
+    assert project["tags"] == ["x", "padded-to-32-" + "p" * 18, "café", "no\u00a0break", "\u200bzero-width"]
+    # PATCH: each item must be 1 to 32 characters as sent (its schema), then the same rules; the set is replaced.
+    updated = call(sim, "PATCH", "/api/v1/projects/" + NEW_ID, json={"tags": [" b ", "b", "   ", "a\x07b"] + ["t%d" % n for n in range(25)]})
+    assert updated.status_code == 200
+    assert updated.json()["project"]["tags"] == ["b"] + ["t%d" % n for n in range(19)]
+
+
+def test_settings_md_truncated_with_a_marker_beyond_35000(sim):
+    exact = call(sim, "POST", "/api/v1/projects", json={"settings_md": "s" * 35000}).json()["project"]
+    assert exact["settings_md"] == "s" * 35000
+    cut = call(sim, "PATCH", "/api/v1/projects/" + PROJECT_STAGING, json={"settings_md": "s" * 35001}).json()["project"]
+    assert cut["settings_md"] == "s" * 35000 + "\n\n[truncated]"
+
+
+def test_shared_with_team_is_what_patch_set(sim):
+    assert call(sim, "POST", "/api/v1/projects", json={"id": NEW_ID}).json()["project"]["shared_with_team"] is False
+    assert call(sim, "PATCH", "/api/v1/projects/" + NEW_ID, json={"shared_with_team": True}).json()["project"]["shared_with_team"] is True
+    assert call(sim, "PATCH", "/api/v1/projects/" + NEW_ID, json={"shared_with_team": False}).json()["project"]["shared_with_team"] is False
+
+
+def test_echo_body_fault_quotes_the_refused_request_body(sim):
+    sim.faults({"kind": "status", "status": 400, "method": "POST", "path": "/api/v1/secrets", "echo_body": True})
+    refused = call(sim, "POST", "/api/v1/secrets", json={"name": "ECHOED", "value": "value-the-api-echoes"})
+    assert refused.status_code == 400
+    assert refused.json()["message"] == 'invalid request: refused body {"name": "ECHOED", "value": "value-the-api-echoes"}'
+    assert sim.admin("GET", "faults")["faults"][0]["echo_body"] is True
+    assert "value-the-api-echoes" not in pathlib.Path(sim.log_path).read_text()

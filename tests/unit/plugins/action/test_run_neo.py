@@ -20,7 +20,7 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.projectdiscovery.neo.plugins.action import neo_project_info, neo_secret, neo_secret_info, neo_secret_policy
+from ansible_collections.projectdiscovery.neo.plugins.action import neo_project_info, neo_secret, neo_secret_info, neo_secret_policy, neo_secrets
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import NEO_CONNECTION_ARGSPEC, NEO_CONNECTION_MUTUALLY_EXCLUSIVE
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     NeoAmbiguousError,
@@ -37,6 +37,7 @@ SecretAction = neo_secret.ActionModule
 SecretInfoAction = neo_secret_info.ActionModule
 ProjectInfoAction = neo_project_info.ActionModule
 PolicyAction = neo_secret_policy.ActionModule
+SecretsAction = neo_secrets.ActionModule
 
 FAKE_KEY = "neo_sk_fakeUNITkey0000000000000000000000"
 API_URL = "https://neo.example.test"
@@ -1427,3 +1428,158 @@ def test_run_without_credentials_names_the_environment_variables(executor):
     assert result == {"failed": True, "msg": "projectdiscovery.neo.neo_secret: no credentials: set api_key or api_token, "
                                              "or NEO_API_KEY or NEO_API_TOKEN"}
     assert built == []
+
+
+# ---------------------------------------------------------------------------- neo_secret: project by id or name
+
+P_NEW = "cccccccc-0000-4000-8000-000000000001"
+
+
+def not_found(project_id):
+    return api_error(404, "Neo API 404 not_exists: not exists: project not found", path="/api/v1/secrets?project_id=" + project_id)
+
+
+def test_secret_project_by_name_is_resolved_in_the_project_list():
+    fake = FakeClient()
+    result, _warnings = run_neo(SecretAction, fake, name="PROD_DB", project="Production", default_available=False)
+    assert result["changed"] is True and result["secret"]["project_id"] == P_PROD
+    assert fake.calls == [("list_projects",), ("list_secrets", P_PROD), ("update_secret", S_PROD_DB, False)]
+
+
+def test_secret_project_by_id_needs_no_project_list():
+    fake = FakeClient()
+    run_neo(SecretAction, fake, name="PROD_DB", project=P_PROD.upper(), default_available=True)
+    assert fake.calls == [("list_secrets", P_PROD)]
+
+
+def test_secret_project_and_project_id_are_mutually_exclusive():
+    validation = ArgumentSpecValidator(dict(NEO_CONNECTION_ARGSPEC, **SecretAction.argument_spec),
+                                       mutually_exclusive=list(SecretAction.mutually_exclusive)).validate(
+        {"name": "X", "project": "Production", "project_id": P_PROD, "default_available": True, "api_key": FAKE_KEY})
+    assert [error.error_message for error in validation.errors] == ["parameters are mutually exclusive: project|project_id"]
+
+
+def test_secret_project_name_shared_by_two_projects_fails_listing_them():
+    fake = FakeClient(projects=PROJECTS + [{"id": P_UNLISTED, "name": "Production"}])
+    with pytest.raises(NeoAmbiguousError) as raised:
+        run_neo(SecretAction, fake, check_mode=True, name="PROD_DB", project="Production", value="s3cr3t-CANARY", default_available=False)
+    assert str(raised.value).startswith("project: project name 'Production' matches 2 projects (%s, %s)" % (P_PROD, P_UNLISTED))
+
+
+def test_secret_in_a_project_that_does_not_exist_fails_in_a_real_run():
+    fake = FakeClient()
+    with pytest.raises(NeoNotFound) as raised:
+        run_neo(SecretAction, fake, name="DEPLOY_KEY", project="Payments", value="s3cr3t-CANARY", default_available=False)
+    assert str(raised.value).startswith("project: no project named 'Payments' among the 3 projects")
+    assert fake.writes() == []
+
+
+@pytest.mark.parametrize("project", ["Payments", P_NEW], ids=["by-name", "by-id"])
+def test_secret_check_mode_in_a_project_not_created_yet_reports_the_creation(project):
+    fake = FakeClient().fail("list_secrets", P_NEW, not_found(P_NEW))
+    result, _warnings = run_neo(SecretAction, fake, check_mode=True, diff=True, name="DEPLOY_KEY", project=project, value="s3cr3t-CANARY",
+                                default_available=False)
+    project_id = P_NEW if project == P_NEW else None
+    assert result == {"changed": True, "created": True, "msg": "would be created in project %s (not created yet)" % project,
+                      "secret": {"id": None, "name": "DEPLOY_KEY", "project_id": project_id, "default_available": False, "masked_value": None},
+                      "diff": {"before": {}, "after": {"id": None, "name": "DEPLOY_KEY", "project_id": project_id, "default_available": False}}}
+    assert fake.writes() == []
+
+
+def test_secret_check_mode_in_a_project_not_created_yet_without_value_is_not_found():
+    fake = FakeClient()
+    with pytest.raises(NeoNotFound) as raised:
+        run_neo(SecretAction, fake, check_mode=True, name="DEPLOY_KEY", project="Payments", default_available=False)
+    assert str(raised.value) == "secret named DEPLOY_KEY not found in project Payments, which does not exist (yet)"
+
+
+def test_secret_project_id_not_found_in_a_real_run_is_the_api_error():
+    fake = FakeClient().fail("list_secrets", P_NEW, not_found(P_NEW))
+    with pytest.raises(NeoApiError) as raised:
+        run_neo(SecretAction, fake, name="DEPLOY_KEY", project=P_NEW, value="s3cr3t-CANARY", default_available=False)
+    assert raised.value.status == 404
+
+
+# ---------------------------------------------------------------------------- neo_secrets
+
+
+def items(*entries):
+    return [dict(zip(("name", "value", "default_available"), entry)) for entry in entries]
+
+
+def test_secrets_create_missing_set_flags_and_never_send_a_value_for_an_existing_one():
+    fake = FakeClient()
+    result, warnings = run_neo(SecretsAction, fake, diff=True, project="Production", secrets=items(
+        ("PROD_DB", "s3cr3t-CANARY-1", False), ("PROD_AWS", None, False), ("DEPLOY_KEY", "s3cr3t-CANARY-2", True)))
+    assert fake.calls == [("list_projects",), ("list_secrets", P_PROD), ("update_secret", S_PROD_DB, False),
+                          ("create_secret", "DEPLOY_KEY", "s3cr3t-CANARY-2", True, P_PROD)]
+    assert result["changed"] is True and warnings == []
+    assert result["summary"] == {"created": ["DEPLOY_KEY"], "changed": ["PROD_DB"], "unchanged": ["PROD_AWS"], "failed": [],
+                                 "values_not_sent": ["PROD_DB"]}
+    assert [(e["name"], e["status"], e["before"], e["default_available"], e["value_ignored"]) for e in result["secrets"]] == [
+        ("PROD_DB", "changed", True, False, True), ("PROD_AWS", "unchanged", False, False, False), ("DEPLOY_KEY", "created", None, True, False)]
+    assert result["secrets"][2]["id"] == S_NEW
+    assert result["diff"] == {"prepared": "PROD_DB: default_available true -> false\nDEPLOY_KEY: created (default_available true)\n"}
+    assert "s3cr3t" not in repr(result)
+
+
+def test_secrets_second_run_changes_nothing_and_writes_nothing():
+    fake = FakeClient()
+    wanted = items(("PROD_DB", "s3cr3t-CANARY-1", False), ("DEPLOY_KEY", "s3cr3t-CANARY-2", True))
+    run_neo(SecretsAction, fake, project=P_PROD, secrets=wanted)
+    before = len(fake.writes())
+    for check_mode in (True, False):
+        result, _warnings = run_neo(SecretsAction, fake, check_mode=check_mode, diff=True, project=P_PROD, secrets=wanted)
+        assert result["changed"] is False and result["diff"] == {"prepared": ""}
+        assert result["summary"]["unchanged"] == ["PROD_DB", "DEPLOY_KEY"] and result["summary"]["values_not_sent"] == ["PROD_DB", "DEPLOY_KEY"]
+    assert len(fake.writes()) == before
+
+
+def test_secrets_check_mode_predicts_without_writing():
+    fake = FakeClient()
+    result, _warnings = run_neo(SecretsAction, fake, check_mode=True, project=P_PROD,
+                                secrets=items(("PROD_DB", None, False), ("NEW_ONE", "s3cr3t-CANARY", False)))
+    assert result["summary"]["created"] == ["NEW_ONE"] and result["summary"]["changed"] == ["PROD_DB"]
+    assert fake.writes() == []
+
+
+@pytest.mark.parametrize("project", ["Payments", P_NEW], ids=["by-name", "by-id"])
+def test_secrets_check_mode_in_a_project_not_created_yet(project):
+    fake = FakeClient().fail("list_secrets", P_NEW, not_found(P_NEW))
+    result, _warnings = run_neo(SecretsAction, fake, check_mode=True, project=project,
+                                secrets=items(("A_KEY", "s3cr3t-CANARY", True), ("B_KEY", "s3cr3t-CANARY", False)))
+    assert result["changed"] is True and "failed" not in result
+    assert result["msg"] == "project %s does not exist yet: 2 secrets would be created in it (not created yet)" % project
+    assert result["summary"]["created"] == ["A_KEY", "B_KEY"]
+    assert fake.writes() == []
+
+
+def test_secrets_one_failure_does_not_stop_the_others_and_fails_naming_it():
+    fake = FakeClient().fail("create_secret", "A_KEY", api_error(400, "Neo API 400 invalid_request: refused body ********", method="POST"))
+    result, _warnings = run_neo(SecretsAction, fake, project=P_PROD, secrets=items(("A_KEY", "s3cr3t-CANARY", True), ("MISSING", None, True),
+                                                                                   ("B_KEY", "s3cr3t-CANARY", False)))
+    assert result["failed"] is True
+    assert result["msg"] == ("2 secrets of 3 could not be ensured: A_KEY: Neo API 400 invalid_request: refused body ********; "
+                             "MISSING: not found in project %s, and no value to create it with" % P_PROD)
+    assert result["summary"]["created"] == ["B_KEY"] and result["summary"]["failed"] == ["A_KEY", "MISSING"]
+
+
+@pytest.mark.parametrize("args,message", [
+    ({"secrets": items(("A", "v", True), ("A", "w", False))}, "secrets[1].name: A is listed twice (also secrets[0])"),
+    ({"secrets": items(("lower", "v", True))}, "secrets[0].name: 'lower' is not a valid secret name"),
+    ({"secrets": items(("A", "", True))}, "secrets[0].value: must be 1 to 10000 characters long (got 0)"),
+    ({"secrets": [], "project": ""}, "project: must be a project id or name, not empty"),
+])
+def test_secrets_check_input_rejects_before_any_call(args, message):
+    fake = FakeClient()
+    with pytest.raises(NeoInputError) as raised:
+        run_neo(SecretsAction, fake, **args)
+    assert str(raised.value).startswith(message)
+    assert fake.calls == []
+
+
+def test_secrets_messages_name_the_role_variables_in_the_environment_role():
+    action = make_action(SecretsAction, role=SimpleNamespace(get_name=lambda: "projectdiscovery.neo.environment"))
+    with pytest.raises(NeoInputError) as raised:
+        run_neo(SecretsAction, FakeClient(), action=action, secrets=items(("A", "v", True), ("A", "v", True)))
+    assert str(raised.value) == "neo_environment_secrets[1].name: A is listed twice (also neo_environment_secrets[0])"

@@ -716,3 +716,70 @@ def test_ca_path_from_the_environment_must_exist(monkeypatch, tmp_path):
     bundle.write_text("")
     monkeypatch.setenv("NEO_CA_PATH", str(bundle))
     assert client_from_params(validate({}).validated_parameters).ca_path == str(bundle)
+
+
+# --------------------------------------------------------------------------- project writes and echoed request bodies
+
+NEW_PROJECT = "cccccccc-0000-4000-8000-000000000001"
+
+
+def test_create_and_update_project_against_the_simulator(sim):
+    client = make_client(sim.url)
+    created = client.create_project({"id": NEW_PROJECT, "name": "New", "tags": ["a"]})
+    assert (created["id"], created["name"], created["tags"], created["is_owner"]) == (NEW_PROJECT, "New", ["a"], True)
+    updated = client.update_project(NEW_PROJECT.upper(), {"tags": ["b"], "shared_with_team": True})
+    assert (updated["tags"], updated["shared_with_team"]) == (["b"], True)
+    conflict = raises_api_error(client.create_project, {"id": NEW_PROJECT})
+    assert (conflict.status, conflict.code) == (409, "already_exists")
+    assert route_count(sim, "POST /api/v1/projects") == 2
+
+
+def test_project_post_is_not_retried_when_it_may_have_reached_the_server(sim):
+    sim.faults({"kind": "status", "status": 503, "method": "POST", "path": "/api/v1/projects", "times": 1})
+    client = make_client(sim.url)
+    error = raises_api_error(client.create_project, {"id": NEW_PROJECT})
+    assert error.status == 503 and route_count(sim, "POST /api/v1/projects") == 1
+
+
+def test_project_patch_is_retried_like_a_get(sim):
+    sim.faults({"kind": "status", "status": 503, "method": "PATCH", "path": "/api/v1/projects/", "times": 1})
+    client = make_client(sim.url)
+    assert client.update_project(PROJECT_STAGING, {"name": "Stage"})["name"] == "Stage"
+    assert route_count(sim, "PATCH /api/v1/projects/{id}") == 2 and client.retry_count == 1
+
+
+def test_project_answers_bare_or_in_the_envelope_and_checked(stub):
+    record = {"id": NEW_PROJECT, "name": "New"}
+    stub.reply({"project": record}, status=201)
+    stub.reply(record, status=200)
+    stub.reply({"project": {"id": "aaaaaaaa-0000-4000-8000-000000000009", "name": "Other"}})
+    stub.reply({"project": {"name": "no id"}}, status=201)
+    client = make_client(stub.url)
+    assert client.create_project({"id": NEW_PROJECT}) == record
+    assert client.update_project(NEW_PROJECT, {"name": "New"}) == record
+    other = raises_api_error(client.update_project, NEW_PROJECT, {"name": "New"})
+    assert "with the record of another project" in str(other)
+    missing = raises_api_error(client.create_project, {})
+    assert "a project record without a string id" in str(missing)
+    assert [(r["method"], r["path"], r["body"]) for r in stub.requests[:2]] == [
+        ("POST", "/api/v1/projects", {"id": NEW_PROJECT}), ("PATCH", "/api/v1/projects/" + NEW_PROJECT, {"name": "New"})]
+
+
+@pytest.mark.parametrize("value", ["CANARY-plain-value-0001", "CANARY multi\nline\tpassphrase with  blanks", 'CANARY "quoted" \\ and caf\u00e9 \u2603'],
+                         ids=["plain", "multi-line", "json-escaped"])
+def test_a_post_answered_with_an_error_echoing_the_body_never_shows_the_value(stub, value):
+    """However the API quotes the value (as sent, JSON-escaped, ASCII-escaped), it is scrubbed before folding onto one line."""
+    sent = json.dumps({"name": "S1", "value": value})
+    for echoed in (sent, json.dumps({"name": "S1", "value": value}, ensure_ascii=False), "value was: " + value):
+        stub.reply({"message": "invalid request: refused body " + echoed, "code": "invalid_request", "error_id": "e1"}, status=400)
+        error = raises_api_error(make_client(stub.url).create_secret, "S1", value)
+        assert error.status == 400 and "********" in str(error)
+        for fragment in value.split():
+            if len(fragment) > 4:
+                assert fragment not in str(error) and fragment not in repr(vars(error))
+
+
+def test_a_redirect_of_a_post_never_shows_the_value(stub):
+    stub.reply(b"", status=307, headers={"Location": "https://elsewhere.example.test/?v=CANARY-in-location"})
+    error = raises_api_error(make_client(stub.url).create_secret, "S1", "CANARY-in-location")
+    assert "CANARY-in-location" not in str(error) and "redirects are not followed" in str(error)

@@ -1,0 +1,33 @@
+# Copyright: projectdiscovery.neo contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side implementation of projectdiscovery.neo.neo_project (documented in plugins/modules)."""
+from __future__ import annotations
+
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_project_state as state
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
+
+ENVIRONMENT_ROLE = "projectdiscovery.neo.environment"
+
+
+class ActionModule(NeoActionBase):
+
+    argument_spec = {
+        "id": {"type": "str"},
+        "name": {"type": "str"},
+        "tags": {"type": "list", "elements": "str"},
+        "settings_md": {"type": "str"},
+        "shared_with_team": {"type": "bool"},
+    }
+    required_one_of = (("id", "name"),)
+    role_variables = {ENVIRONMENT_ROLE: {option: "neo_environment_project.%s" % option for option in argument_spec}}
+
+    def check_input(self, params):
+        state.check_project_input(params, self.option_name)
+
+    def run_neo(self, client, params, check_mode, diff, warn):
+        outcome = state.ensure_project(client, params["id"], params["name"], state.desired_fields(params), check_mode, warn)
+        result = {"changed": outcome.changed, "created": outcome.created, "project": state.public_project(outcome.after)}
+        if diff and outcome.changed:
+            header = state.label(outcome.after, params["id"], params["name"])
+            result["diff"] = state.project_diff(header, outcome.before, outcome.after, outcome.fields)
+        return result

@@ -1,0 +1,314 @@
+# Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""One project as code: input rules, find, compare, create or update (plain Python over a ``NeoClient``).
+
+The project is found in the caller's project list (``ProjectDirectory``, the one place for
+project lookups): by id, else by exact unique name. Absent, it is created with one POST (with
+the id when given, so that a re-run never makes a second project; a 409 means it exists: it is
+read and updated). Present, one PATCH sends only the given fields that differ; tags compare as
+a set. The same decision serves check mode, which sends no write. Nothing here imports Ansible.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    NeoAmbiguousError,
+    NeoApiError,
+    NeoInputError,
+    NeoNotFound,
+    NeoPermissionError,
+    NeoStateError,
+    one_line,
+)
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, normalize_id, scope_label
+
+# The documented fields of a project record (openapi.yaml, schema Project): nothing else is returned.
+PROJECT_RECORD_FIELDS = (
+    "id", "name", "created_at", "updated_at", "owner_email", "member_count", "task_count", "settings_md",
+    "shared_with_team", "shared_team_id", "tags", "is_owner", "issue_count", "issues_by_severity", "issues_by_status",
+    "cap_percent_used", "cap_used_usd", "spending_cap_usd",
+)
+# The fields a task manages, in the order diffs show them.
+MANAGED_FIELDS = ("name", "tags", "settings_md", "shared_with_team")
+# What POST /api/v1/projects documents besides id; shared_with_team is only documented for PATCH.
+CREATE_FIELDS = ("name", "tags", "settings_md")
+
+NAME_MAX_LENGTH = 128
+SETTINGS_MAX_LENGTH = 35000
+MAX_TAGS = 20
+TAG_MAX_LENGTH = 32
+
+
+def public_project(record):
+    """The allow-listed fields of an API project record; fields the API did not send are left out."""
+    return {field: record[field] for field in PROJECT_RECORD_FIELDS if field in record}
+
+
+# ---------------------------------------------------------------------- input
+
+
+def normalize_tags(option, tags):
+    """The tags trimmed and without duplicates (first occurrence kept), as the API stores them.
+
+    NeoInputError naming ``option[index]`` for a tag the API would refuse or drop: empty after
+    trimming, over 32 characters, or holding a control character; more than 20 distinct tags
+    is an error too. None stays None (tags not managed).
+    """
+    if tags is None:
+        return None
+    kept = []
+    for index, tag in enumerate(tags):
+        where = "%s[%d]" % (option, index)
+        if not isinstance(tag, str):
+            raise NeoInputError("%s: must be a string" % where)
+        text = tag.strip()
+        if not text:
+            raise NeoInputError("%s: is empty (after trimming blanks); a tag needs at least one character" % where)
+        if len(text) > TAG_MAX_LENGTH:
+            raise NeoInputError("%s: %r is %d characters long; a tag has at most %d" % (where, one_line(text, 60), len(text), TAG_MAX_LENGTH))
+        if any(unicodedata.category(character) == "Cc" for character in text):
+            raise NeoInputError("%s: %r holds a control character, which the API does not allow in a tag" % (where, one_line(text, 60)))
+        if text not in kept:
+            kept.append(text)
+    if len(kept) > MAX_TAGS:
+        raise NeoInputError("%s: %d distinct tags; a project has at most %d" % (option, len(kept), MAX_TAGS))
+    return kept
+
+
+def check_project_input(params, option_name=str):
+    """Normalise and check the project options of ``params`` in place, before any request.
+
+    ``option_name(option)`` is how messages name an option (a role's variable when a role runs
+    the module).
+    """
+    params["id"] = normalize_id(option_name("id"), params.get("id"))
+    name = params.get("name")
+    if name is not None and not 1 <= len(name) <= NAME_MAX_LENGTH:
+        raise NeoInputError("%s: must be 1 to %d characters long (got %d)" % (option_name("name"), NAME_MAX_LENGTH, len(name)))
+    settings = params.get("settings_md")
+    if settings is not None and len(settings) > SETTINGS_MAX_LENGTH:
+        raise NeoInputError(
+            "%s: %d characters; the Neo API keeps at most %d and cuts the rest off behind a marker, so the project would never match it: shorten it"
+            % (option_name("settings_md"), len(settings), SETTINGS_MAX_LENGTH))
+    params["tags"] = normalize_tags(option_name("tags"), params.get("tags"))
+
+
+def desired_fields(params):
+    """The managed fields the task gives (None means: not managed)."""
+    return {field: params[field] for field in MANAGED_FIELDS if params.get(field) is not None}
+
+
+# ---------------------------------------------------------------------- compare
+
+
+def current_tags(record):
+    """The tags of a record as a set of trimmed strings (None when the record carries none)."""
+    tags = record.get("tags")
+    if tags is None:
+        return frozenset() if "tags" in record else None
+    if not isinstance(tags, list):
+        return None
+    return frozenset(tag.strip() for tag in tags if isinstance(tag, str))
+
+
+def _same(record, field, wanted):
+    if field == "tags":
+        return current_tags(record) == frozenset(tag.strip() for tag in wanted)
+    if field not in record:
+        # A field the API did not send cannot be shown to match: it is sent.
+        return False
+    value = record[field]
+    if field == "settings_md" and value is None:
+        value = ""
+    return value == wanted if not isinstance(wanted, bool) else value is wanted
+
+
+def differences(record, desired):
+    """{field: desired value} for each given field the record does not already have."""
+    return {field: wanted for field, wanted in desired.items() if not _same(record, field, wanted)}
+
+
+def find_project(directory, project_id=None, name=None, where="name"):
+    """The listed record with ``project_id``, else the one listed project called ``name``; None when absent.
+
+    A name shared by several projects is an error listing their ids.
+    """
+    if project_id is not None:
+        return directory.record(project_id)
+    named = directory.named(name)
+    if len(named) > 1:
+        raise NeoAmbiguousError("%s: project name %r matches %d projects (%s); give the id of the one to manage"
+                                % (where, name, len(named), ", ".join(named)))
+    return directory.record(named[0]) if named else None
+
+
+def label(record=None, project_id=None, name=None):
+    """``project <id> (<name>)`` for messages; ``project '<name>'`` for one that has no id yet."""
+    record = record or {}
+    project_id = canonical_id(record.get("id")) or project_id
+    if isinstance(record.get("name"), str) and record["name"]:
+        name = record["name"]
+    if project_id:
+        return scope_label(project_id, name)
+    return "project %r" % one_line(name, 80)
+
+
+# ---------------------------------------------------------------------- diff
+
+
+def _view(record, field):
+    value = record.get(field)
+    if field == "tags":
+        tags = current_tags(record)
+        return sorted(tags) if tags is not None else value
+    return value
+
+
+def project_diff(header, before, after, fields):
+    """The ``diff`` of a result: the changed fields side by side, and settings_md as a line diff.
+
+    ``before`` is None for a project that is (or would be) created. Only ``fields`` are shown,
+    besides the id and name of a new project.
+    """
+    diffs = []
+    plain = [field for field in fields if field != "settings_md"]
+    if before is None:
+        shown = ["id"] + [field for field in ("name",) if field not in plain] + plain
+        diffs.append({"before_header": header, "after_header": header, "before": {},
+                      "after": {field: _view(after, field) for field in shown}})
+    elif plain:
+        diffs.append({"before_header": header, "after_header": header,
+                      "before": {field: _view(before, field) for field in plain},
+                      "after": {field: _view(after, field) for field in plain}})
+    if "settings_md" in fields:
+        old = "" if before is None else before.get("settings_md") or ""
+        diffs.append({"before_header": "%s settings_md" % header, "after_header": "%s settings_md" % header,
+                      "before": old, "after": after.get("settings_md") or ""})
+    return diffs
+
+
+# ---------------------------------------------------------------------- writes
+
+
+class Outcome:
+    """What ensure_project did (or, in check mode, would do)."""
+
+    def __init__(self, before, after, created, fields):
+        self.before = before  # None: the project did not exist
+        self.after = after
+        self.created = created
+        self.fields = fields  # the managed fields written (or to write)
+
+    @property
+    def changed(self):
+        return self.created or bool(self.fields)
+
+
+def _may_have_reached_server(err):
+    """A failed POST that may still have created the project: transport failure (no status), or 5xx."""
+    return err.status is None or err.status >= 500
+
+
+def _not_owner(record, err=None):
+    """The one-line error of a change only the project's owner may make."""
+    owner = record.get("owner_email")
+    owner = " (%s)" % one_line(owner, 120) if isinstance(owner, str) and owner else ""
+    text = "%s: only its owner%s may change it, and the caller is not its owner" % (label(record), owner)
+    if err is None:
+        return NeoPermissionError(text + "; the project record says is_owner false, so the PATCH a real run sends would be refused")
+    return NeoPermissionError("%s; the API refused the PATCH: %s" % (text, err))
+
+
+def update_project(client, record, changes):
+    """One PATCH of ``changes``; the answer must show them, else NeoStateError. Returns the new record."""
+    try:
+        after = client.update_project(canonical_id(record["id"]), changes)
+    except NeoApiError as err:
+        if err.status == 403 and err.sent and record.get("is_owner") is not True:
+            raise _not_owner(record, err) from None
+        err.message = "%s: %s" % (label(record), err.message)
+        raise
+    wrong = differences(after, changes)
+    if wrong:
+        raise NeoStateError("%s: the API answered the PATCH with %s, not what was sent" % (
+            label(after), "; ".join("%s %s" % (field, one_line(repr(_view(after, field)), 120)) for field in sorted(wrong))))
+    return after
+
+
+def _adopt(client, project_id, err):
+    """The record of ``project_id`` after a POST answered 409 (the id exists): read from the project list."""
+    record = ProjectDirectory(client.list_projects()).record(project_id)
+    if record is None:
+        raise NeoNotFound("project %s exists (the API answered the POST with 409: %s) but is not among the projects the caller can see; "
+                          "ask its owner to share it, or choose another id" % (project_id, err))
+    return record
+
+
+def create_project(client, project_id, name, desired):
+    """POST the project once; returns ``(record, created)``. Never makes a second project.
+
+    With an id, a 409 means the project exists: it is read and returned with created False. A
+    failure that may have reached the API (5xx, dropped connection, time-out) is not blindly
+    retried: the project list is read again, and only if the project is still absent is the
+    POST sent once more.
+    """
+    payload = {} if project_id is None else {"id": project_id}
+    payload.update((field, desired[field]) for field in CREATE_FIELDS if field in desired)
+    if name is not None:
+        payload["name"] = name
+    try:
+        return client.create_project(payload), True
+    except NeoApiError as err:
+        if err.status == 409 and err.sent and project_id is not None:
+            return _adopt(client, project_id, err), False
+        if not _may_have_reached_server(err):
+            raise
+    # The first attempt may have created it: look before sending again.
+    found = find_project(ProjectDirectory(client.list_projects()), project_id, name)
+    if found is not None:
+        return found, True
+    try:
+        return client.create_project(payload), True
+    except NeoApiError as err:
+        if err.status == 409 and err.sent and project_id is not None:
+            return _adopt(client, project_id, err), True
+        raise
+
+
+def predicted_record(project_id, name, desired):
+    """The record a creation would give, for check mode (no id yet unless one is given)."""
+    return {"id": project_id, "name": name if name is not None else "", "tags": list(desired.get("tags") or []),
+            "settings_md": desired.get("settings_md", ""), "shared_with_team": desired.get("shared_with_team", False), "is_owner": True}
+
+
+def ensure_project(client, project_id, name, desired, check_mode, warn=None):
+    """Find, decide and (in real mode) write; returns an ``Outcome``.
+
+    One project list is read. Absent: one POST (check mode: none), then one PATCH only for
+    what the POST could not carry (``shared_with_team``) or did not take. Present: one PATCH
+    with the differing fields, or no request at all.
+    """
+    directory = ProjectDirectory(client.list_projects())
+    record = find_project(directory, project_id, name)
+    if record is None:
+        if project_id is not None and name is not None and directory.named(name) and warn is not None:
+            warn("no project has id %s, so it is created, although %s already named %r (%s): project names need not be unique"
+                 % (project_id, "projects are" if len(directory.named(name)) > 1 else "a project is", name, ", ".join(directory.named(name))))
+        if check_mode:
+            return Outcome(None, predicted_record(project_id, name, desired), True, sorted(desired, key=MANAGED_FIELDS.index))
+        record, created = create_project(client, project_id, name, desired)
+        if created:
+            rest = differences(record, desired)
+            after = update_project(client, record, rest) if rest else record
+            return Outcome(None, after, True, sorted(desired, key=MANAGED_FIELDS.index))
+        # It existed after all (409): continue as for a listed project.
+    changes = differences(record, desired)
+    fields = sorted(changes, key=MANAGED_FIELDS.index)
+    if not changes:
+        return Outcome(record, record, False, [])
+    if check_mode:
+        if record.get("is_owner") is False:
+            raise _not_owner(record)
+        return Outcome(record, dict(record, **changes), False, fields)
+    return Outcome(record, update_project(client, record, changes), False, fields)
