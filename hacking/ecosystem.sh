@@ -57,9 +57,11 @@ if tar -tzf "$TARBALL" | grep -E '(^|/)(build|\.venv[^/]*|\.ansible|\.hypothesis
   echo "the tarball holds build output or caches (above): extend build_ignore in galaxy.yml" >&2; exit 1
 fi
 # The Event-Driven Ansible content (extensions/eda) and the playbook its rulebook runs are part of it.
+# (The listing is read once: `grep -q` on a pipe would end early and fail tar under pipefail.)
+LISTING="$(tar -tzf "$TARBALL")"
 for entry in extensions/eda/plugins/event_source/neo_secret_events.py extensions/eda/plugins/event_source/schemas/neo_secret_events.json \
              extensions/eda/rulebooks/enforce_secret_policy.yml playbooks/enforce_secret_policy.yml; do
-  tar -tzf "$TARBALL" | grep -qx "$entry" || { echo "the tarball lacks $entry" >&2; exit 1; }
+  grep -qx "$entry" <<<"$LISTING" || { echo "the tarball lacks $entry" >&2; exit 1; }
 done
 echo "$(tar -tzf "$TARBALL" | wc -l) entries in $(basename "$TARBALL")"
 ANSIBLE_COLLECTIONS_PATH="$WORK/installed" "$VENV/bin/ansible-galaxy" collection install "$TARBALL" -p "$WORK/installed"
