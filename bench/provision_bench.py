@@ -29,7 +29,7 @@ import requests
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from policy_bench import Simulator, ansible_core_version, playbook_env, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from policy_bench import Simulator, ansible_core_version, calls, median_runs, playbook_env, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 PROJECT_ID = "eeeeeeee-0000-4000-8000-000000000001"
 
@@ -52,23 +52,6 @@ def bare_client_calls(url, api_key, variables):
     session.post(url + "/api/v1/projects", json={key: project[key] for key in ("id", "name", "tags", "settings_md")}, timeout=30).raise_for_status()
     for secret in variables["neo_environment_secrets"]:
         session.post(url + "/api/v1/secrets", json=dict(secret, project_id=PROJECT_ID), timeout=30).raise_for_status()
-
-
-def median_runs(simulator, repeat, actions):
-    times = {name: [] for name in actions}
-    counters = {}
-    for _unused in range(repeat):
-        for name, action in actions.items():
-            simulator.reset()
-            started = time.perf_counter()
-            action()
-            times[name].append(time.perf_counter() - started)
-            counters[name] = simulator.counters()
-    return {name: (statistics.median(times[name]), counters[name]) for name in actions}
-
-
-def calls(counters):
-    return dict(sorted(counters["by_method"].items()))
 
 
 def main():
