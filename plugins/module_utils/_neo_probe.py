@@ -20,6 +20,7 @@ import statistics
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import PROJECTS_PATH, SECRETS_PATH, USER_AGENT
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, one_line, plural
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_project_state import PROJECT_RECORD_FIELDS
 
 FORMAT_VERSION = 1
 
@@ -28,11 +29,7 @@ SECRET_SCHEMA = "SecretResponse"
 SECRET_FIELDS = ("id", "name", "masked_value", "default_available", "created_at", "updated_at", "created_by_agent", "project_id")
 SECRET_REQUIRED = ("id", "name", "masked_value", "default_available")
 PROJECT_SCHEMA = "Project"
-PROJECT_FIELDS = (
-    "id", "name", "created_at", "updated_at", "owner_email", "member_count", "task_count", "settings_md", "shared_with_team",
-    "tags", "is_owner", "issue_count", "issues_by_severity", "issues_by_status", "shared_team_id", "cap_percent_used",
-    "cap_used_usd", "spending_cap_usd",
-)
+PROJECT_FIELDS = PROJECT_RECORD_FIELDS
 
 # The lists read, in order: name -> (path, schema, documented fields, label).
 LISTS = {
