@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import datetime
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy as policy
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, one_line, plural, safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_junit, render_markdown
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit, render_markdown
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase, unsafe_records
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_files import PrivateFile
 
@@ -42,23 +41,6 @@ def policy_diff(entries, check_mode):
     if len(lines) > DIFF_MAX_LINES:
         lines = lines[:DIFF_MAX_LINES] + ["... and %d more" % (len(lines) - DIFF_MAX_LINES)]
     return "\n".join(lines) + "\n" if lines else ""
-
-
-def json_report(document):
-    """The JSON report: indented, except one compact line per entry.
-
-    Indenting 10,000 entries makes json use its pure-Python encoder (several times slower).
-    Instead the entries are encoded at once by the C encoder and put one per line: every entry
-    is a flat object whose first key is ``project_id`` (ENTRY_FIELDS order), and inside a JSON
-    string every quote is escaped, so the text ``}, {"project_id": `` occurs only between entries.
-    """
-    head = {key: value for key, value in document.items() if key != "entries"}
-    head["entries"] = []
-    text = json.dumps(head, indent=2, sort_keys=True)
-    if not document["entries"]:
-        return text + "\n"
-    entries = json.dumps(document["entries"])[1:-1].replace('}, {"project_id": ', '},\n    {"project_id": ')
-    return text.replace('"entries": []', '"entries": [\n    %s\n  ]' % entries, 1) + "\n"
 
 
 class ActionModule(NeoActionBase):
@@ -204,7 +186,7 @@ class ActionModule(NeoActionBase):
     def _write_reports(self, reports, document):
         """Write each requested report file; returns their paths as result fields."""
         renderers = {
-            "report_path": lambda: json_report(document),
+            "report_path": lambda: render_json(document),
             "junit_path": lambda: render_junit(document),
             "markdown_path": lambda: render_markdown(document),
         }

@@ -1,7 +1,8 @@
 # Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
-"""The CI and human renderings of the ``neo_secret_policy`` report document (plain Python, no I/O).
+"""The file renderings of the ``neo_secret_policy`` report document (plain Python, no I/O).
 
+* :func:`render_json`: the document itself as JSON, one line per entry.
 * :func:`render_junit`: JUnit XML for GitLab, Jenkins and the GitHub test-report actions: one
   test suite per scope, one test case per covered secret. Drift found in check mode is a
   failure, a failed read or write an error, a write not attempted a skip; a scope that could
@@ -19,15 +20,20 @@ name can neither break a table nor inject HTML, links, mentions or formatting.
 """
 from __future__ import annotations
 
+import functools
+import json
+import operator
 import re
+from json.encoder import encode_basestring_ascii as _json_string
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import REPLACEMENT, one_line, plural, safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import (
+    ENTRY_FIELDS,
+    EXPIRING_SOON_DAYS,
     STATUS_CHANGED,
     STATUS_COMPLIANT,
     STATUS_DRIFTED,
     STATUS_FAILED,
-    EXPIRING_SOON_DAYS,
     STATUS_NOT_ATTEMPTED,
     flag_text,
 )
@@ -63,6 +69,9 @@ _MD_REFERENCES = {
     "|": "&#124;", "~": "&#126;", "$": "&#36;", "@": "&#64;", "_": "&#95;", ".": "&#46;", ":": "&#58;",
 }
 _AUTOLINK_SCHEMES = ("http", "https", "ftp", "mailto", "xmpp")
+# Text without any of these needs no reference at all: the characters of _MD_REFERENCES, except
+# "_" between two ASCII letters or digits (a word's, as in SECRET_NAME), which _md_char keeps.
+_MD_SPECIAL = re.compile(r"[&<>\\`*\[\]|~$@.:]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,6 +97,34 @@ def _line(value, limit=_MAX_NOTE):
 def _count(mapping, key):
     value = mapping.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+class _ByShape:
+    """What ``render(entry)`` returns, computed once per distinct combination of ``fields``.
+
+    Thousands of entries share a scope, a rule and a status, and differ only by the secret's own
+    id and name: the text those shared fields render to is built once and reused. Python finds
+    ``True``, ``1`` and ``1.0`` equal: the ``typed`` fields, those that hold flags, numbers or
+    values the API sent unchecked, are keyed with their types too; in the policy engine's entries
+    every other field is text or None. An entry that lacks one of the fields or holds an
+    unhashable value (a list the API sent) is rendered on its own.
+    """
+
+    def __init__(self, fields, typed, render):
+        self._values = operator.itemgetter(*fields)
+        self._typed = operator.itemgetter(*typed)
+        self._render = render
+        self._rendered = {}
+
+    def __call__(self, entry):
+        try:
+            key = (self._values(entry), tuple(map(type, self._typed(entry))))
+            rendered = self._rendered.get(key)
+        except (KeyError, TypeError):
+            return self._render(entry)
+        if rendered is None:
+            rendered = self._rendered[key] = self._render(entry)
+        return rendered
 
 
 def _document_parts(document):
@@ -134,10 +171,11 @@ def _scope_name(entry):
 
 
 def _secret_name(entry):
-    if _is_scope_entry(entry):
+    secret_id = entry.get("secret_id")
+    if secret_id is None:  # a scope entry
         return ALL_SECRETS
     name = entry.get("secret_name")
-    return _text(entry.get("secret_id") if name is None else name)
+    return _text(secret_id if name is None else name)
 
 
 def _rule_name(entry, rule_names):
@@ -186,13 +224,85 @@ def _decision(entry, rule_names):
 
 
 # ---------------------------------------------------------------------------------------------
+# JSON
+
+# The fields that differ from one secret to the next, in ENTRY_FIELDS order; the others repeat
+# across the secrets of a scope decided alike.
+_JSON_OWN_FIELDS = ("secret_id", "secret_name", "created_by_agent")
+_JSON_SHARED_FIELDS = tuple(field for field in ENTRY_FIELDS if field not in _JSON_OWN_FIELDS)
+_JSON_CONSTANTS = ((None, "null"), (True, "true"), (False, "false"))
+
+
+def _json_value(value):
+    """``value`` as ``json.dumps`` writes it."""
+    if value.__class__ is str:
+        return _json_string(value)
+    for constant, text in _JSON_CONSTANTS:
+        if value is constant:
+            return text
+    return json.dumps(value)
+
+
+def _json_format(entry):
+    """A %-format of the JSON text of ``entry`` with one ``%s`` for each of its own fields' values:
+    filled with them, ``json.dumps(entry)`` with the keys in ENTRY_FIELDS order."""
+    members = []
+    for field in ENTRY_FIELDS:
+        value = "%s" if field in _JSON_OWN_FIELDS else _json_value(entry[field]).replace("%", "%%")
+        members.append("%s: %s" % (_json_string(field), value))
+    return "{%s}" % ", ".join(members)
+
+
+def _json_entry_lines(entries):
+    """Each entry as one line of compact JSON: what ``json.dumps`` writes for it, keys in ENTRY_FIELDS order.
+
+    At 10,000 entries ``json.dumps`` costs about twice as much: it encodes every key and every
+    repeated value again, where here only the secret's own id, name and creator are encoded per
+    entry. An entry with other keys than ENTRY_FIELDS is left to ``json.dumps``.
+    """
+    formats = _ByShape(_JSON_SHARED_FIELDS, ("project_name", "before", "after", "rule"), _json_format)
+    own = operator.itemgetter(*_JSON_OWN_FIELDS)
+    size = len(ENTRY_FIELDS)
+    lines = []
+    for entry in entries:
+        try:
+            secret_id, secret_name, created_by_agent = own(entry)
+            line = formats(entry) % (_json_string(secret_id), _json_string(secret_name),
+                                     "false" if created_by_agent is False else "true" if created_by_agent is True else _json_value(created_by_agent))
+            if len(entry) != size:
+                line = None
+        except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
+            line = None
+        lines.append(json.dumps(entry) if line is None else line)
+    return lines
+
+
+def render_json(document):
+    """The report ``document`` as JSON text: indented, keys sorted, except one compact line per entry.
+
+    Indenting 10,000 entries would make ``json`` use its pure-Python encoder, several times
+    slower, and a file of 150,000 lines; one line per entry stays easy to read and to diff.
+    """
+    head = {key: value for key, value in document.items() if key != "entries"}
+    head["entries"] = []
+    # "entries" sorts before every other key of the document, and inside a JSON string every
+    # quote is escaped: the first '"entries": []' is the key's.
+    text = json.dumps(head, indent=2, sort_keys=True)
+    lines = _json_entry_lines(document.get("entries") or ())
+    if not lines:
+        return text + "\n"
+    start, empty_list, end = text.partition('"entries": []')
+    return "".join((start, empty_list[:-1], "\n    ", ",\n    ".join(lines), "\n  ]", end, "\n"))
+
+
+# ---------------------------------------------------------------------------------------------
 # JUnit XML
 
 
-def _junit_outcome(entry, check_mode, rule_names, decisions=None):
+def _junit_outcome(entry, check_mode, rule_names, secret_id):
     """(kind, tag, attributes, text, system_out) of one test case; kind counts it (None: passed).
 
-    ``decisions`` caches :func:`_decision` by what it depends on.
+    ``secret_id`` is the text written for the secret's id.
     """
     status = entry.get("status")
     error = entry.get("error")
@@ -202,19 +312,13 @@ def _junit_outcome(entry, check_mode, rule_names, decisions=None):
         reason = _line(error or "the secrets of this scope could not be read")
         return "errors", "error", {"message": reason, "type": STATUS_FAILED}, "the secrets of this scope could not be read: %s" % reason, None
     actual, expected = flag_text(entry.get("before")), flag_text(entry.get("after"))
-    if decisions is None:
-        decision = _decision(entry, rule_names)
-    else:
-        key = (entry.get("rule"), entry.get("rule_name"), entry.get("exception_reason"), entry.get("exception_expires"), entry.get("exception_owner"))
-        decision = decisions.get(key)
-        if decision is None:
-            decision = decisions[key] = _decision(entry, rule_names)
+    decision = _decision(entry, rule_names)
     if status == STATUS_COMPLIANT:
         return None, None, None, None, "compliant: default_available %s (%s)" % (actual, decision)
     if status == STATUS_CHANGED:
         return None, None, None, None, "changed: default_available %s -> %s (%s)" % (actual, expected, decision)
     details = "secret id: %s\nactual: default_available=%s\nexpected: default_available=%s\ndecided by: %s" % (
-        _text(entry.get("secret_id"), 80), actual, expected, decision)
+        secret_id, actual, expected, decision)
     if status == STATUS_DRIFTED:
         message = _line("default_available is %s, policy requires %s (%s)" % (actual, expected, decision))
         what = "check mode: an apply run sets it to %s" % expected if check_mode else "not updated"
@@ -230,10 +334,50 @@ def _junit_outcome(entry, check_mode, rule_names, decisions=None):
 
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _XML_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"})
+# Whether a text needs _XML_ATTRIBUTE at all: a search costs a fraction of a translate, and
+# names and ids rarely hold any of these.
+_XML_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\t\r]')
+_XML_TEXT_SPECIAL = re.compile("[&<>]")
+
+
+def _xml_attribute(text):
+    return text.translate(_XML_ATTRIBUTE) if _XML_ATTRIBUTE_SPECIAL.search(text) else text
+
+
+def _xml_text(text):
+    return text.translate(_XML_TEXT) if _XML_TEXT_SPECIAL.search(text) else text
 
 
 def _xml_attributes(attributes):
-    return "".join(' %s="%s"' % (name, str(value).translate(_XML_ATTRIBUTE)) for name, value in attributes.items())
+    return "".join(' %s="%s"' % (name, _xml_attribute(str(value))) for name, value in attributes.items())
+
+
+# What a test case's text depends on besides its scope, its name and its secret id.
+_JUNIT_CASE_FIELDS = ("status", "before", "after", "rule", "rule_name", "error", "exception_reason", "exception_expires", "exception_owner")
+# Stands for the secret id while a case is rendered: a control character, which no API or
+# policy text keeps (safe_text replaces them) and XML escaping leaves as it is.
+_ID_SLOT = "\x00"
+
+
+def _junit_case(entry, check_mode, rule_names):
+    """(kind, head, tail) of an entry's test case: ``head`` follows the name attribute's value;
+    the XML-escaped secret id and ``tail`` follow it when ``tail`` is not None."""
+    kind, tag, attributes, text, system_out = _junit_outcome(entry, check_mode, rule_names, _ID_SLOT)
+    lines = ['" time="0"']
+    if tag is None and not system_out:
+        lines[0] += " />"
+    else:
+        lines[0] += ">"
+        if tag is not None:
+            if text:
+                lines.append("      <%s%s>%s</%s>" % (tag, _xml_attributes(attributes), _xml_text(text), tag))
+            else:
+                lines.append("      <%s%s />" % (tag, _xml_attributes(attributes)))
+        if system_out:
+            lines.append("      <system-out>%s</system-out>" % _xml_text(system_out))
+        lines.append("    </testcase>")
+    head, slot, tail = "\n".join(lines).partition(_ID_SLOT)
+    return kind, head, (tail if slot else None)
 
 
 def render_junit(document):
@@ -250,37 +394,31 @@ def render_junit(document):
     check_mode, entries, rule_names = parts[0], parts[2], _rule_names(parts[3])
     timestamp = _text(document.get("generated_at") or "", 40)
     counters = ("tests", "failures", "errors", "skipped")
-    totals = dict.fromkeys(counters, 0)
     suites = {}  # scope key -> (name, counts, lines)
-    scope_names = {}
-    decisions = {}  # what decided an entry, by rule and exception: a few distinct texts for thousands of entries
+    openings = {}  # (project id, project name) -> (suite, the text of a test case up to its name)
+    # A scope that could not be read and a secret render differently with the same fields: two caches.
+    secret_cases, scope_cases = (_ByShape(_JUNIT_CASE_FIELDS, ("before", "after", "rule"), functools.partial(
+        _junit_case, check_mode=check_mode, rule_names=rule_names)) for _unused in range(2))
     for entry in entries:
         scope_key = (entry.get("project_id"), entry.get("project_name"))
-        scope = scope_names.get(scope_key)
-        if scope is None:
-            scope = scope_names[scope_key] = _scope_name(entry)
-        key = entry.get("project_id") is None, scope
-        if key not in suites:
-            suites[key] = scope.translate(_XML_ATTRIBUTE), dict.fromkeys(counters, 0), []
-        classname, counts, lines = suites[key]
-        kind, tag, attributes, text, system_out = _junit_outcome(entry, check_mode, rule_names, decisions)
-        opening = '    <testcase classname="%s" name="%s" time="0"' % (classname, _secret_name(entry).translate(_XML_ATTRIBUTE))
-        if tag is None and not system_out:
-            lines.append(opening + " />")
+        if scope_key not in openings:
+            scope = _scope_name(entry)
+            key = entry.get("project_id") is None, scope
+            if key not in suites:
+                suites[key] = _xml_attribute(scope), dict.fromkeys(counters, 0), []
+            openings[scope_key] = suites[key], '    <testcase classname="%s" name="' % suites[key][0]
+        (_name, counts, lines), opening = openings[scope_key]
+        secret_id = entry.get("secret_id")
+        kind, head, tail = (scope_cases if secret_id is None else secret_cases)(entry)
+        name = _xml_attribute(_secret_name(entry))
+        if tail is None:
+            lines.append(f"{opening}{name}{head}")
         else:
-            lines.append(opening + ">")
-            if tag is not None:
-                if text:
-                    lines.append("      <%s%s>%s</%s>" % (tag, _xml_attributes(attributes), text.translate(_XML_TEXT), tag))
-                else:
-                    lines.append("      <%s%s />" % (tag, _xml_attributes(attributes)))
-            if system_out:
-                lines.append("      <system-out>%s</system-out>" % system_out.translate(_XML_TEXT))
-            lines.append("    </testcase>")
-        for counter in ("tests", kind):
-            if counter is not None:
-                counts[counter] += 1
-                totals[counter] += 1
+            lines.append(f"{opening}{name}{head}{_xml_text(_text(secret_id, 80))}{tail}")
+        counts["tests"] += 1
+        if kind is not None:
+            counts[kind] += 1
+    totals = {counter: sum(counts[counter] for _name, counts, _lines in suites.values()) for counter in counters}
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            "<testsuites%s>" % _xml_attributes(dict({"name": JUNIT_NAME}, **{c: totals[c] for c in counters}, time="0"))]
     for name, counts, lines in suites.values():
@@ -318,7 +456,10 @@ def _md_char(text, position):
 def _md(value, limit=_MAX_NAME, line=False):
     """API or policy text as inline Markdown that renders as exactly that text, never as markup."""
     text = _line(value, limit) if line else _text(value, limit)
-    source = "".join(_md_char(text, position) for position in range(len(text)))
+    if _MD_SPECIAL.search(text) is None:
+        source = text  # no character _md_char would replace (most names and ids)
+    else:
+        source = "".join(_md_char(text, position) for position in range(len(text)))
     # A table cell is trimmed: a name's leading or trailing spaces are kept as no-break spaces.
     stripped = source.strip(" ")
     if stripped != source:
@@ -382,8 +523,8 @@ def _verdict(check_mode, summary, entries):
     """(verdict, sentence) of the report: the title and the line under it."""
     checked, drifted, projects = _count(summary, "checked"), _count(summary, "drifted"), _count(summary, "projects")
     changed, failed, skipped = _count(summary, "changed"), _count(summary, "failed"), _count(summary, "not_attempted")
-    failed_scopes = sum(1 for entry in entries if _is_scope_entry(entry) and entry.get("status") == STATUS_FAILED)
-    skipped_scopes = sum(1 for entry in entries if _is_scope_entry(entry) and entry.get("status") == STATUS_NOT_ATTEMPTED)
+    scope_statuses = [entry.get("status") for entry in entries if _is_scope_entry(entry)]
+    failed_scopes, skipped_scopes = scope_statuses.count(STATUS_FAILED), scope_statuses.count(STATUS_NOT_ATTEMPTED)
     unread = []
     if failed_scopes:
         unread.append("%s could not be read" % plural(failed_scopes, "scope"))

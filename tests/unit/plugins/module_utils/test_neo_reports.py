@@ -1,20 +1,23 @@
 # Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests of the JUnit and Markdown renderings of the policy report (plugins/module_utils/_neo_reports.py)."""
+"""Unit tests of the JSON, JUnit and Markdown renderings of the policy report (plugins/module_utils/_neo_reports.py)."""
 from __future__ import annotations
 
 import copy
 import html.parser
+import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import safe_text
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import summarize
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import ENTRY_FIELDS, summarize
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import (
     ALL_SECRETS,
     JUNIT_NAME,
+    render_json,
     render_junit,
     render_markdown,
 )
@@ -132,6 +135,49 @@ def hostile_document(mode="check"):
     exceptions = [exception(0, "in_force", 3, "2026-12-01", name="EX|<i>CEPTION</i>", project=HOSTILE_PROJECT, owner="@org/team <b>",
                             reason="why | not <script>x</script> \u202e `code`")]
     return document(mode, entries, projects=2, exceptions=exceptions)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def json_entry_lines(text):
+    """The lines of the entries in a JSON report (each ends with a comma, except the last)."""
+    lines = text.split("\n")
+    if '  "entries": [],' in lines:
+        return []
+    start = lines.index('  "entries": [') + 1
+    end = lines.index("  ],", start)
+    return [line[4:].rstrip(",") for line in lines[start:end]]
+
+
+@pytest.mark.parametrize("make", [check_document, apply_document, compliant_document, hostile_document, lambda: hostile_document("apply")])
+def test_json_is_the_document_with_one_line_per_entry(make):
+    doc = make()
+    text = render_json(doc)
+    assert json.loads(text) == json.loads(json.dumps(doc))
+    assert json_entry_lines(text) == [json.dumps(item) for item in doc["entries"]]
+    # The rest as json.dumps(indent=2, sort_keys=True) writes it.
+    entries = "\n    " + ",\n    ".join(json.dumps(item) for item in doc["entries"]) + "\n  "
+    assert text == json.dumps(dict(doc, entries=[]), indent=2, sort_keys=True).replace('"entries": []', '"entries": [%s]' % entries) + "\n"
+
+
+def test_json_of_no_entries_and_of_entries_that_are_not_the_engines():
+    assert json.loads(render_json(document("check", []))) == json.loads(json.dumps(document("check", [])))
+    odd = [dict(entry("drifted"), extra="kept"), {"secret_id": "only"}, entry("drifted", name=7)]
+    doc = document("check", [entry("drifted")], projects=1)
+    doc["entries"] = odd + doc["entries"]
+    assert json.loads(render_json(doc))["entries"] == odd + [doc["entries"][-1]]
+
+
+# Values Python finds equal but JSON writes apart (True, 1, 1.0), text that needs escaping, and None.
+JSON_VALUES = st.sampled_from([True, False, None, 0, 1, 1.0, -1, "", "x", "100% <&>", 'quote " and \\', "\u202e\x00\ud800", "caf\u00e9"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[JSON_VALUES] * len(ENTRY_FIELDS)).map(lambda values: dict(zip(ENTRY_FIELDS, values))), max_size=12))
+def test_json_entry_lines_equal_json_dumps_whatever_the_values(entries):
+    text = render_json(document("check", [], projects=0) | {"entries": entries})
+    assert json_entry_lines(text) == [json.dumps(item) for item in entries]
 
 
 # ---------------------------------------------------------------- JUnit
@@ -283,6 +329,18 @@ def test_junit_copies_no_other_field():
     doc["api_key"] = CANARY
     assert CANARY not in render_junit(doc)
     assert CANARY not in render_markdown(doc)
+
+
+def test_junit_values_equal_in_python_render_apart():
+    # True == 1 in Python: the case of a rule index 1 is not the case of a rule "True" (no rule), nor are the flags.
+    doc = document("check", [entry("drifted", rule=True), entry("drifted", rule=1), entry("drifted", before=1), entry("drifted", before=True)])
+    messages = [failure.get("message") for failure in parse_junit(render_junit(doc)).iter("failure")]
+    assert messages == [
+        "default_available is true, policy requires false (no rule)",
+        "default_available is true, policy requires false (rule production opt-in by tag)",
+        "default_available is invalid, policy requires false (rule agent-made secrets off)",
+        "default_available is true, policy requires false (rule agent-made secrets off)",
+    ]
 
 
 # ---------------------------------------------------------------- Markdown: content
