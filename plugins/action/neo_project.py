@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_project_state as state
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
-
-ENVIRONMENT_ROLE = "projectdiscovery.neo.environment"
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import CONNECTION_ROLE_VARIABLES, ENVIRONMENT_ROLE, NeoActionBase
 
 
 class ActionModule(NeoActionBase):
@@ -19,6 +17,7 @@ class ActionModule(NeoActionBase):
         "shared_with_team": {"type": "bool"},
     }
     required_one_of = (("id", "name"),)
+    role_settings = {ENVIRONMENT_ROLE: CONNECTION_ROLE_VARIABLES}
     role_variables = {ENVIRONMENT_ROLE: {option: "neo_environment_project.%s" % option for option in argument_spec}}
 
     def check_input(self, params):

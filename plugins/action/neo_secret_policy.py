@@ -10,7 +10,13 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_p
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, one_line, plural, safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit, render_markdown
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase, unsafe_records
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import (
+    CONNECTION_ROLE_VARIABLES,
+    ENVIRONMENT_ROLE,
+    SECRET_POLICY_ROLE,
+    NeoActionBase,
+    unsafe_records,
+)
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_files import PrivateFile
 
 MAX_CONCURRENCY = 32
@@ -88,12 +94,13 @@ class ActionModule(NeoActionBase):
         "defer_failure": {"type": "bool", "default": False},
     }
     role_variables = {
-        "projectdiscovery.neo.secret_policy": {
-            option: "neo_secret_policy_" + option
-            for option in ("rules", "exceptions", "concurrency", "report_path", "junit_path", "markdown_path", "entries_limit", "list_compliant",
-                           "fail_on_drift")
-        },
-        "projectdiscovery.neo.environment": {"rules": "neo_environment_policy_rules"},
+        SECRET_POLICY_ROLE: {option: "neo_secret_policy_" + option
+                             for option in ("rules", "exceptions", "concurrency", "entries_limit", "list_compliant", "fail_on_drift")},
+        ENVIRONMENT_ROLE: {"rules": "neo_environment_policy_rules"},
+    }
+    role_settings = {
+        SECRET_POLICY_ROLE: dict(CONNECTION_ROLE_VARIABLES, **{option: "neo_secret_policy_" + option for option in REPORT_OPTIONS}),
+        ENVIRONMENT_ROLE: CONNECTION_ROLE_VARIABLES,
     }
 
     def check_input(self, params):

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, plural
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase, unsafe_records
-
-ENVIRONMENT_ROLE = "projectdiscovery.neo.environment"
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import (
+    CONNECTION_ROLE_VARIABLES,
+    ENVIRONMENT_ROLE,
+    NeoActionBase,
+    unsafe_records,
+)
 
 
 class ActionModule(NeoActionBase):
@@ -25,6 +28,7 @@ class ActionModule(NeoActionBase):
             },
         },
     }
+    role_settings = {ENVIRONMENT_ROLE: CONNECTION_ROLE_VARIABLES}
     role_variables = {ENVIRONMENT_ROLE: {"secrets": "neo_environment_secrets", "project": "neo_environment_project"}}
 
     def check_input(self, params):

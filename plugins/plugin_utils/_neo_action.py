@@ -31,6 +31,12 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args imp
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoError
 
+SECRET_POLICY_ROLE = "projectdiscovery.neo.secret_policy"
+ENVIRONMENT_ROLE = "projectdiscovery.neo.environment"
+#: The connection options and the variables that set them in the collection's roles.
+CONNECTION_ROLE_VARIABLES = {"api_url": "neo_api_url", "api_key": "neo_api_key", "api_token": "neo_api_token", "validate_certs": "neo_validate_certs",
+                             "ca_path": "neo_ca_path"}
+
 
 def redact(result, no_log_values):
     """The result without any value of a ``no_log`` option, as ``AnsibleModule`` guarantees.
@@ -116,13 +122,19 @@ class NeoActionBase(ActionBase):
     required_by: dict = {}
     #: Role -> {option: role variable}: messages name what the user wrote when a role runs the module.
     role_variables: dict = {}
+    #: Role -> {option: role variable}: options the role's task leaves out, read here from the role's
+    #: variables. A variable that is set and not null wins over the play's module_defaults (already
+    #: in the task's arguments), which win over the NEO_* environment. Passing only the variables
+    #: that are set from the task itself took a template costing 10 to 20 ms per task on
+    #: ansible-core 2.16 (docs/performance.md); reading them here costs nothing.
+    role_settings: dict = {}
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         self.no_log_values = set()
         try:
-            params = self._validated_parameters()
+            params = self._validated_parameters(task_vars or {})
         except NeoError as err:
             result.update(failed=True, msg=str(err))
             return redact(result, self.no_log_values)
@@ -148,10 +160,10 @@ class NeoActionBase(ActionBase):
             result["warnings"] = warnings
         return redact(result, self.no_log_values)
 
-    def _validated_parameters(self):
+    def _validated_parameters(self, task_vars):
         """The task's parameters validated by ansible-core's validator; NeoError listing every problem."""
         spec = dict(NEO_CONNECTION_ARGSPEC, **self.argument_spec)
-        args = dict(self._task.args)
+        args = dict(self._task.args, **self._role_settings(task_vars))
         try:
             check_environment(args, os.environ)
             args_with_credentials = with_credentials_from_env(args, os.environ)
@@ -176,12 +188,27 @@ class NeoActionBase(ActionBase):
         """The module's fully qualified name, as ansible-core names a module in its messages."""
         return getattr(self._task, "resolved_action", None) or self._task.action
 
+    @property
+    def _role_name(self):
+        role = getattr(self._task, "_role", None)
+        return None if role is None else role.get_name()
+
+    def _role_settings(self, task_vars):
+        """The options this task's role sets through its variables (``role_settings``): those set and not null, templated."""
+        settings = {}
+        for option, variable in self.role_settings.get(self._role_name, {}).items():
+            value = task_vars.get(variable)
+            if value is not None:
+                value = self._templar.template(value)
+            if value is not None:
+                settings[option] = value
+        return settings
+
     def option_name(self, option):
         """How the user wrote ``option``: the role variable when the task runs in a role that maps it."""
-        role = getattr(self._task, "_role", None)
-        if role is not None:
-            names = self.role_variables.get(role.get_name())
-            if names and option in names:
+        role_name = self._role_name
+        for names in (self.role_variables.get(role_name, {}), self.role_settings.get(role_name, {})):
+            if option in names:
                 return names[option]
         return option
 

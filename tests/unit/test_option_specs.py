@@ -41,10 +41,10 @@ ROLE_MODULE = "neo_secret_policy"
 # A role variable is the module option with the prefix neo_secret_policy_ (policy options) or neo_
 # (connection options). How it is passed:
 #   VALUE    "{{ var }}" as a task argument: the role's default must be the module's default.
-#   IF_SET   only when the variable is set, as "{{ var | default(omit) }}" or as an entry
-#            "('option', var) if var is defined and var is not none" in the task's module_defaults (built in vars/main.yml):
-#            the role has no default of its own, so the module's default, the play's
-#            module_defaults or the option's NEO_* environment variable decide.
+#   IF_SET   only when the variable is set: "{{ var | default(omit) }}" as a task argument, or read by the
+#            module's action plugin itself from the role's variable when it is set and not null
+#            (``role_settings``): the role has no default of its own, so the module's default, the
+#            play's module_defaults or the option's NEO_* environment variable decide.
 #
 #   role variable                      module option       passed as
 #   neo_secret_policy_rules            rules               VALUE (required)
@@ -292,14 +292,10 @@ def _role_task():
     return next(task[name] for name in names if name in task) or {}, task.get("module_defaults") or {}
 
 
-def _role_variable_template(value):
-    """The text of a role variable that ``value`` (``"{{ name }}"``, from vars/main.yml) names, else ``value``."""
-    match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", value.strip()) if isinstance(value, str) else None
-    if match:
-        role_vars = yaml.safe_load((ROLE / "vars" / "main.yml").read_text()) if (ROLE / "vars" / "main.yml").is_file() else {}
-        if match.group(1) in (role_vars or {}):
-            return role_vars[match.group(1)]
-    return value
+def role_settings(module_name, role):
+    """{role variable: module option} that the module's action plugin reads itself when ``role`` runs it."""
+    settings = importlib.import_module("%s.plugins.action.%s" % (PACKAGE, module_name)).ActionModule.role_settings
+    return {variable: option for option, variable in settings.get("%s.%s" % (COLLECTION, role), {}).items()}
 
 
 def role_passes():
@@ -314,18 +310,13 @@ def role_passes():
             problems.append("task argument %s: %r is not \"{{ var }}\" nor \"{{ var | default(omit) }}\" (extend the test)" % (option, value))
         else:
             constants[option] = value
-    for target, entries in module_defaults.items():
-        if target not in ("%s.%s" % (COLLECTION, ROLE_MODULE), "group/%s.neo" % COLLECTION):
-            problems.append("module_defaults of the task: %s is not %s.%s nor its action group (extend the test)" % (target, COLLECTION, ROLE_MODULE))
-            continue
-        # A template building a dict of "('option', var) if var is defined and var is not none" pairs.
-        text = _role_variable_template(entries)
-        text = str(text) if not isinstance(text, dict) else " ".join("'%s': %s" % item for item in text.items())
-        found = re.findall(r"\(\s*'(\w+)'\s*,\s*(\w+)\s*\)\]\s*if\s+\2\s+is\s+defined\s+and\s+\2\s+is\s+not\s+none\b", text)
-        if not found:
-            problems.append("module_defaults of the task: cannot read %r (extend the test)" % (entries,))
-        for option, variable in found:
-            passed[variable] = (option, IF_SET)
+    if module_defaults:
+        # It would hide the play's module_defaults for the options it names (extend the test if it is needed).
+        problems.append("the task sets module_defaults %r" % (module_defaults,))
+    for variable, option in role_settings(ROLE_MODULE, "secret_policy").items():
+        if option in arguments:
+            problems.append("%s: passed as a task argument and read from %s by the action plugin" % (option, variable))
+        passed[variable] = (option, IF_SET)
     return passed, constants, problems
 
 
@@ -399,7 +390,7 @@ def test_role_argument_specs_match_module_spec():
 #   neo_environment_policy_rules         neo_secret_policy   rules     "{{ __environment_rules }}": each rule with projects (this
 #                                                                      project) and personal (false) set by the role and the listed
 #                                                                      secrets appended to exclude (role default [], skipped when empty)
-#   neo_api_url ... neo_ca_path          every module        api_url ... ca_path   IF_SET in the block's module_defaults, one entry per module
+#   neo_api_url ... neo_ca_path          every module        api_url ... ca_path   IF_SET, read by each module's action plugin
 #   (set by the role itself)             neo_secrets.project (the project's id, or its name), neo_secret_policy.defer_failure (true)
 ENVIRONMENT_ROLE = REPO_ROOT / "roles" / "environment"
 ENVIRONMENT_MODULES = ("neo_project", "neo_secrets", "neo_secret_policy")
@@ -481,16 +472,14 @@ def test_environment_role_table_is_what_the_role_passes():
                      "'exclude': __environment_secret_names}, list_merge='append')"):
         if fragment not in rules:
             errors.append("vars/main.yml __environment_rules does not contain %r (extend the test)" % fragment)
-    # One entry per module (a group entry would replace the play's group entry instead of adding to it).
-    if set(module_defaults) != {"%s.%s" % (COLLECTION, module) for module in ENVIRONMENT_MODULES}:
-        errors.append("the block's module_defaults must name each module of the role: %r" % (sorted(module_defaults),))
-    for target, entry in sorted(module_defaults.items()):
-        match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", str(entry).strip())
-        text = role_vars.get(match.group(1)) if match else None
-        found = dict((variable, option) for option, variable in
-                     re.findall(r"\(\s*'(\w+)'\s*,\s*(\w+)\s*\)\]\s*if\s+\2\s+is\s+defined\s+and\s+\2\s+is\s+not\s+none\b", text or ""))
+    if module_defaults:
+        errors.append("the block sets module_defaults %r: it would hide the play's (extend the test if it is needed)" % (module_defaults,))
+    for module in ENVIRONMENT_MODULES:
+        found = role_settings(module, "environment")
         if found != ENVIRONMENT_CONNECTION:
-            errors.append("module_defaults of %s passes %r, the table says %r" % (target, found, ENVIRONMENT_CONNECTION))
+            errors.append("%s reads %r from the role's variables, the table says %r" % (module, found, ENVIRONMENT_CONNECTION))
+        errors += ["%s: passed as an argument of %s and read from the role's variables" % (option, module)
+                   for option in calls[module] if option in found.values()]
     assert not errors, "roles/environment:\n" + "\n".join(errors)
 
 
