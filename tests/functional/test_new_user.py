@@ -145,6 +145,21 @@ def test_role_variables_override_the_plays_module_defaults(policy_sim, run_playb
     assert_quiet(run)
 
 
+def test_role_variables_that_are_templates_are_templated(policy_sim, run_playbook):
+    # The module reads the role's connection variables itself (role_settings): a variable that
+    # names others is templated first, as a task argument would be; the stale environment loses.
+    run = run_playbook(
+        policy_sim, "new_user_role_module_defaults.yml",
+        {"neo_secret_policy_rules": RESEARCH_KEY_OFF, "play_api_url": STALE_URL, "play_api_key": FAKE_KEY,
+         "neo_api_url": "{{ url_parts | join(':') }}", "url_parts": policy_sim.url.rsplit(":", 1),
+         "neo_api_key": "{{ 'neo_sk_' ~ key_tail }}", "key_tail": ALICE_KEY[len("neo_sk_"):]},
+        api_key=FAKE_KEY, extra_env={"NEO_API_URL": STALE_URL},
+    )
+    assert run.rc == 0, run.stdout
+    assert policy_sim.flags()[RESEARCH_KEY] is False
+    assert_quiet(run)
+
+
 def test_role_uses_the_environment_when_given_nothing_else(policy_sim, run_playbook):
     run = run_playbook(policy_sim, "secret_policy.yml", {"neo_secret_policy_rules": RESEARCH_KEY_OFF})
     assert run.rc == 0, run.stdout
