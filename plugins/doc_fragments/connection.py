@@ -39,7 +39,7 @@ options:
         instead of the system store.
       - Ignored when O(validate_certs) is false.
       - If not set, the value of the E(NEO_CA_PATH) environment variable of the controller is used. When neither
-        is given, C(requests) also honours the E(REQUESTS_CA_BUNDLE) environment variable.
+        is given, the bundle in E(REQUESTS_CA_BUNDLE), else in E(CURL_CA_BUNDLE), is used, as C(requests) does.
     version_added: 0.2.0
     type: path
   timeout:

@@ -146,8 +146,8 @@ def test_neo_ca_path_env(tls_sim, run_playbook):
 
 
 def test_requests_ca_bundle_env(tls_sim, run_playbook):
-    """Without ca_path the client passes verify=True explicitly; requests still replaces True with
-    REQUESTS_CA_BUNDLE (Session.merge_environment_settings, trust_env), as the connection docs say."""
+    """Without ca_path the client verifies against REQUESTS_CA_BUNDLE (else CURL_CA_BUNDLE), read once per
+    client where requests would read it for every request, as the connection docs say."""
     _assert_flipped(run_playbook(tls_sim, "tls.yml", FLIP, extra_env=dict(NO_CA_ENV, REQUESTS_CA_BUNDLE=tls_sim.ca_file)), tls_sim)
 
 

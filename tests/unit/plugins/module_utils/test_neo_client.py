@@ -474,6 +474,32 @@ def test_headers_sent_for_each_scheme(stub):
     assert key_request["query"]["project_id"] == [PROJECT_PRODUCTION]
 
 
+def test_proxy_from_the_environment_and_no_proxy(stub, monkeypatch):
+    # The stub as a forward proxy: the request for the unresolvable API host reaches it.
+    for variable in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", stub.url)
+    stub.reply([secret(1)])
+    assert make_client("http://neo-api.invalid").list_secrets()[0]["id"] == secret(1)["id"]
+    assert stub.requests[0]["headers"]["Host"] == "neo-api.invalid"
+    assert stub.requests[0]["path"] == "/api/v1/secrets"
+    # NO_PROXY names the host: the client goes there directly (and cannot resolve it).
+    monkeypatch.setenv("NO_PROXY", "neo-api.invalid")
+    with pytest.raises(NeoApiError):
+        make_client("http://neo-api.invalid", retries=0).list_secrets()
+    assert len(stub.requests) == 1
+
+
+def test_netrc_is_never_read(stub, monkeypatch, tmp_path):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    stub.reply([secret(1)])
+    make_client(stub.url).list_secrets()
+    assert "Authorization" not in stub.requests[0]["headers"]
+
+
 def inconsistent_twice(stub, *pages):
     """Serve the same inconsistent reading twice (the client reads a list again from the start once)."""
     for _reading in range(2):
