@@ -184,17 +184,17 @@ class ActionModule(NeoActionBase):
             document = {"generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                         "mode": "check" if check_mode else "apply", "failure": failure, "summary": summary, "rules": rules_status,
                         "exceptions": exceptions_status, "entries": entries}
-            result.update(self._write_reports(reports, document))
+            result.update(self._write_reports(reports, document, policy.entry_shapes(plan, entries)))
         if failure is not None:
             # Deferred, the failure is left to a later task, which can show the report first.
             result.update(msg=failure, failed=not params["defer_failure"])
         return result
 
-    def _write_reports(self, reports, document):
+    def _write_reports(self, reports, document, shapes):
         """Write each requested report file; returns their paths as result fields."""
         renderers = {
-            "report_path": lambda: render_json(document),
-            "junit_path": lambda: render_junit(document),
+            "report_path": lambda: render_json(document, shapes),
+            "junit_path": lambda: render_junit(document, shapes),
             "markdown_path": lambda: render_markdown(document),
         }
         return {option: report.write(renderers[option](), self.no_log_values) for option, report in reports.items()}

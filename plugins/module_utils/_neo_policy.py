@@ -178,6 +178,9 @@ class Plan:
     ``compliant_unlisted``: compliant secrets left out of ``entries`` (``build_plan(list_compliant=False)``).
     ``rule_decided``: per rule (by index) how many secrets it decided.
     ``exception_matched``: per exception (by index) how many secrets it decided (0 when expired).
+    ``shapes``: per entry, a hashable value that two entries share exactly when every field but
+    the secret's own (``secret_id``, ``secret_name``, ``created_by_agent``) is the same: the
+    reports build what those fields render to once per shape (see :func:`entry_shapes`).
     """
 
     entries: tuple
@@ -186,6 +189,7 @@ class Plan:
     compliant_unlisted: int = 0
     rule_decided: tuple = ()
     exception_matched: tuple = ()
+    shapes: tuple = dataclasses.field(default=(), compare=False, hash=False)
 
     @property
     def changes(self):
@@ -524,7 +528,8 @@ class _ExceptionIndex:
 
 
 def _scope_entries(scope_key, project_name, records, decide, exceptions, list_compliant, decided_counts):
-    """The entries of one scope (sorted by secret name, then id) and how many compliant secrets were left out.
+    """The entries of one scope (sorted by secret name, then id), their shapes (see Plan) and how
+    many compliant secrets were left out.
 
     The client never returns a list with an id twice (docs/guarantees.md), so each record is one secret.
     """
@@ -533,8 +538,8 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         status = STATUS_FAILED if failure.attempted else STATUS_NOT_ATTEMPTED
         entry = dict.fromkeys(ENTRY_FIELDS)
         entry.update(project_id=scope_key, project_name=project_name, status=status, error=failure.reason)
-        return [entry], 0
-    entries = []
+        return [entry], [(scope_key, status)], 0
+    shaped = []
     decided = 0
     for record in records:
         exception = exceptions.find(scope_key, record) if exceptions else None
@@ -561,12 +566,17 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         }
         if exception is not None:
             entry.update(exception.entry_fields())
-        entries.append(entry)
-    entries.sort(key=_by_name_then_id)
-    return entries, decided - len(entries)
+        # The scope, what decided the secret and its flag as read determine every other field; a
+        # flag that is not a boolean (or None) is keyed with its type, which True and 1 do not share.
+        decider = ("rule", rule.index) if exception is None else ("exception", exception.index)
+        flag = before if before is True or before is False or before is None else (type(before).__name__, repr(before))
+        shaped.append((entry, (scope_key, decider, flag)))
+    shaped.sort(key=_by_name_then_id)
+    return [entry for entry, _shape in shaped], [shape for _entry, shape in shaped], decided - len(shaped)
 
 
-def _by_name_then_id(entry):
+def _by_name_then_id(entry_and_shape):
+    entry = entry_and_shape[0]
     return entry["secret_name"], entry["secret_id"]
 
 
@@ -588,16 +598,18 @@ def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=
     index = _ExceptionIndex(exceptions, scopes, today)
     decided_counts = [0] * len(rules)
     entries = []
+    shapes = []
     unlisted = 0
     for scope_key in scopes.keys:
         covering = [rule for rule in rules if scopes.covers(rule, scope_key)]
         decide = _decider(covering) if covering else None
         project_name = None if scope_key is None else scopes.project_names.get(scope_key)
-        scope_entries, scope_unlisted = _scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), decide, index,
-                                                       list_compliant, decided_counts)
+        scope_entries, scope_shapes, scope_unlisted = _scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), decide, index,
+                                                                     list_compliant, decided_counts)
         entries.extend(scope_entries)
+        shapes.extend(scope_shapes)
         unlisted += scope_unlisted
-    return Plan(entries=tuple(entries), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted,
+    return Plan(entries=tuple(entries), shapes=tuple(shapes), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted,
                 rule_decided=tuple(decided_counts), exception_matched=tuple(index.matched))
 
 
@@ -685,6 +697,17 @@ def apply_results(plan, outcomes, check_mode=False):
                 entry["status"] = STATUS_CHANGED
         result.append(entry)
     return result
+
+
+def entry_shapes(plan, entries):
+    """The shapes (see :class:`Plan`) of ``entries``, the result of ``apply_results(plan, ...)``.
+
+    An entry whose write changed its status (and error) gets a shape of its own kind.
+    """
+    if len(entries) != len(plan.shapes):
+        raise ValueError("entries do not follow the plan")
+    return [shape if entry is planned or entry["status"] == planned["status"] else (shape, entry["status"], entry["error"])
+            for planned, entry, shape in zip(plan.entries, entries, plan.shapes)]
 
 
 def summarize(entries, projects_count, compliant_unlisted=0, rules=None, exceptions=None):

@@ -21,6 +21,7 @@ name can neither break a table nor inject HTML, links, mentions or formatting.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import operator
 import re
@@ -116,9 +117,11 @@ class _ByShape:
         self._render = render
         self._rendered = {}
 
-    def __call__(self, entry):
+    def __call__(self, entry, shape=None):
+        """``shape``: the policy engine's key for the entry's fields (``Plan.shapes``, given for
+        all entries of a document or for none), which spares computing one from their values."""
         try:
-            key = (self._values(entry), tuple(map(type, self._typed(entry))))
+            key = (self._values(entry), tuple(map(type, self._typed(entry)))) if shape is None else shape
             rendered = self._rendered.get(key)
         except (KeyError, TypeError):
             return self._render(entry)
@@ -253,7 +256,7 @@ def _json_format(entry):
     return "{%s}" % ", ".join(members)
 
 
-def _json_entry_lines(entries):
+def _json_entry_lines(entries, shapes):
     """Each entry as one line of compact JSON: what ``json.dumps`` writes for it, keys in ENTRY_FIELDS order.
 
     At 10,000 entries ``json.dumps`` costs about twice as much: it encodes every key and every
@@ -264,11 +267,11 @@ def _json_entry_lines(entries):
     own = operator.itemgetter(*_JSON_OWN_FIELDS)
     size = len(ENTRY_FIELDS)
     lines = []
-    for entry in entries:
+    for entry, shape in zip(entries, shapes):
         try:
             secret_id, secret_name, created_by_agent = own(entry)
-            line = formats(entry) % (_json_string(secret_id), _json_string(secret_name),
-                                     "false" if created_by_agent is False else "true" if created_by_agent is True else _json_value(created_by_agent))
+            creator = "false" if created_by_agent is False else "true" if created_by_agent is True else _json_value(created_by_agent)
+            line = formats(entry, shape) % (_json_string(secret_id), _json_string(secret_name), creator)
             if len(entry) != size:
                 line = None
         except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
@@ -277,18 +280,28 @@ def _json_entry_lines(entries):
     return lines
 
 
-def render_json(document):
+def _shapes_of(entries, shapes):
+    """``shapes`` when there is one per entry, else one None per entry (keyed by their values)."""
+    if shapes is not None and len(shapes) == len(entries):
+        return shapes
+    return itertools.repeat(None, len(entries))
+
+
+def render_json(document, shapes=None):
     """The report ``document`` as JSON text: indented, keys sorted, except one compact line per entry.
 
     Indenting 10,000 entries would make ``json`` use its pure-Python encoder, several times
     slower, and a file of 150,000 lines; one line per entry stays easy to read and to diff.
+    ``shapes``: the policy engine's ``Plan.shapes`` of the entries (``_neo_policy.entry_shapes``
+    after the writes), optional: each lets the lines of entries alike be built from one format.
     """
     head = {key: value for key, value in document.items() if key != "entries"}
     head["entries"] = []
     # "entries" sorts before every other key of the document, and inside a JSON string every
     # quote is escaped: the first '"entries": []' is the key's.
     text = json.dumps(head, indent=2, sort_keys=True)
-    lines = _json_entry_lines(document.get("entries") or ())
+    entries = document.get("entries") or ()
+    lines = _json_entry_lines(entries, _shapes_of(entries, shapes))
     if not lines:
         return text + "\n"
     start, empty_list, end = text.partition('"entries": []')
@@ -380,7 +393,7 @@ def _junit_case(entry, check_mode, rule_names):
     return kind, head, (tail if slot else None)
 
 
-def render_junit(document):
+def render_junit(document, shapes=None):
     """The report ``document`` as a JUnit XML string (UTF-8 declaration, ``\\n`` line ends).
 
     One ``<testsuite>`` per scope, in the order of the entries (named ``personal``,
@@ -388,10 +401,12 @@ def render_junit(document):
     the scope, name: the secret, ``(all secrets)`` for a scope that could not be read). Counts on
     each suite and on ``<testsuites>`` are those of the test cases rendered. Written as text, not
     through ElementTree: at 10,000 secrets a tree and its serialisation cost several times more.
+    ``shapes``: the policy engine's ``Plan.shapes`` of the entries, optional (as for render_json).
     """
     document = document if isinstance(document, dict) else {}
     parts = _document_parts(document)
     check_mode, entries, rule_names = parts[0], parts[2], _rule_names(parts[3])
+    shapes = _shapes_of(entries, shapes if len(entries) == len(document.get("entries") or ()) else None)
     timestamp = _text(document.get("generated_at") or "", 40)
     counters = ("tests", "failures", "errors", "skipped")
     suites = {}  # scope key -> (name, counts, lines)
@@ -399,7 +414,7 @@ def render_junit(document):
     # A scope that could not be read and a secret render differently with the same fields: two caches.
     secret_cases, scope_cases = (_ByShape(_JUNIT_CASE_FIELDS, ("before", "after", "rule"), functools.partial(
         _junit_case, check_mode=check_mode, rule_names=rule_names)) for _unused in range(2))
-    for entry in entries:
+    for entry, shape in zip(entries, shapes):
         scope_key = (entry.get("project_id"), entry.get("project_name"))
         if scope_key not in openings:
             scope = _scope_name(entry)
@@ -409,7 +424,7 @@ def render_junit(document):
             openings[scope_key] = suites[key], '    <testcase classname="%s" name="' % suites[key][0]
         (_name, counts, lines), opening = openings[scope_key]
         secret_id = entry.get("secret_id")
-        kind, head, tail = (scope_cases if secret_id is None else secret_cases)(entry)
+        kind, head, tail = (scope_cases if secret_id is None else secret_cases)(entry, shape)
         name = _xml_attribute(_secret_name(entry))
         if tail is None:
             lines.append(f"{opening}{name}{head}")

@@ -27,6 +27,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     Scopes,
     apply_results,
     build_plan,
+    entry_shapes,
     exceptions_report,
     exceptions_summary,
     failure_reason,
@@ -40,6 +41,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     utc_today,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit
 
 PROD = "aaaaaaaa-0000-4000-8000-000000000001"
 STAGING = "aaaaaaaa-0000-4000-8000-000000000002"
@@ -1631,3 +1633,23 @@ def test_property_governed_applying_the_plan_converges(scenario):
     assert [(e["project_id"], e["secret_id"], e["rule"], e["rule_name"], e["after"]) for e in replanned.entries] == [
         (e["project_id"], e["secret_id"], e["rule"], e["rule_name"], e["after"]) for e in plan.entries]
     assert (replanned.rule_decided, replanned.exception_matched) == (plan.rule_decided, plan.exception_matched)
+
+
+@settings(max_examples=200, deadline=None)
+@given(governed_scenarios(), st.booleans())
+def test_property_reports_from_the_plans_shapes_equal_reports_from_the_values(scenario, check_mode):
+    """Plan.shapes only spare the renderers a key per entry: with them, the report files are the same."""
+    rules, exceptions, projects, secrets_by_scope, seed = scenario
+    validated, waivers, plan = evaluate_governed(rules, exceptions, projects, secrets_by_scope)
+    rng = random.Random(seed)
+    choices = [{"ok": True, "default_available": False}, {"ok": True, "default_available": True}, {"ok": False, "error": "HTTP 500"},
+               {"ok": False, "error": "HTTP 502"}, {"ok": False, "error": "not attempted: 401", "attempted": False}, None]
+    outcomes = {entry["secret_id"]: rng.choice(choices) for entry in plan.changes}
+    entries = apply_results(plan, {key: value for key, value in outcomes.items() if value is not None}, check_mode)
+    shapes = entry_shapes(plan, entries)
+    assert len(shapes) == len(entries)
+    document = {"generated_at": "2026-11-29T00:00:00Z", "mode": "check" if check_mode else "apply", "failure": None,
+                "summary": summarize(entries, plan.projects_count), "rules": rules_report(validated, plan),
+                "exceptions": exceptions_report(waivers, plan, TODAY), "entries": entries}
+    assert render_json(document, shapes) == render_json(document)
+    assert render_junit(document, shapes) == render_junit(document)
