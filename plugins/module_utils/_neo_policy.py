@@ -70,6 +70,8 @@ STATUS_DRIFTED = "drifted"
 STATUS_CHANGED = "changed"
 STATUS_FAILED = "failed"
 STATUS_NOT_ATTEMPTED = "not_attempted"
+#: The statuses in the order tables and reports list them: what needs attention first.
+STATUSES_BY_ATTENTION = (STATUS_FAILED, STATUS_NOT_ATTEMPTED, STATUS_DRIFTED, STATUS_CHANGED, STATUS_COMPLIANT)
 
 #: The keys of every plan / result entry, in display order.
 ENTRY_FIELDS = ("project_id", "project_name", "secret_id", "secret_name", "before", "after", "rule", "rule_name", "status", "error",

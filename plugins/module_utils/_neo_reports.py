@@ -36,6 +36,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     STATUS_DRIFTED,
     STATUS_FAILED,
     STATUS_NOT_ATTEMPTED,
+    STATUSES_BY_ATTENTION,
     flag_text,
 )
 
@@ -54,7 +55,7 @@ _MAX_NOTE = 300
 # characters, and a surrogate cannot even be written as UTF-8. safe_text leaves them.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # What needs attention first: the Markdown table and its row cap keep errors on top.
-_SEVERITY = {STATUS_FAILED: 0, STATUS_NOT_ATTEMPTED: 1, STATUS_DRIFTED: 2, STATUS_CHANGED: 3, STATUS_COMPLIANT: 4}
+_SEVERITY = {status: rank for rank, status in enumerate(STATUSES_BY_ATTENTION)}
 _DASH = "\u2014"
 _ARROW = "\u2192"
 _ELLIPSIS = "\u2026"
