@@ -13,8 +13,9 @@ from __future__ import annotations
 from ansible.module_utils.common.parameters import env_fallback
 from ansible.module_utils.parsing.convert_bool import BOOLEANS
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import DEFAULT_API_URL, NeoClient
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoConfigError
+
+DEFAULT_API_URL = "https://neo.api.projectdiscovery.io"
 
 NEO_CONNECTION_ARGSPEC = dict(
     api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["NEO_API_URL"])),
@@ -64,6 +65,12 @@ def client_from_params(params, **kwargs):
     ``kwargs`` pass client-only settings (``on_retry``, ``pool_size``, ``sleep`` ...).
     Raises ``NeoConfigError`` with a message naming the bad option.
     """
+    # Imported here, in the task's worker process. The controller's main process imports every
+    # action plugin a play runs (ansible-core reads their class attributes) but never needs
+    # requests, which would make it slower to fork each later task and to exit (10 to 20 ms a
+    # playbook, docs/performance.md).
+    from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoClient  # pylint: disable=import-outside-toplevel
+
     def get(name, default):
         value = params.get(name)
         return default if value is None else value

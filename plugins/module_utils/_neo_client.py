@@ -59,6 +59,7 @@ except ImportError:
 else:
     HAS_REQUESTS = True
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import DEFAULT_API_URL
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     NeoApiError,
     NeoConfigError,
@@ -68,7 +69,6 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 
 __all__ = ["NeoApiError", "NeoClient", "NeoConfigError", "DEFAULT_API_URL", "HAS_REQUESTS"]
 
-DEFAULT_API_URL = "https://neo.api.projectdiscovery.io"
 USER_AGENT = "projectdiscovery.neo-ansible/0.2.0"
 API_KEY_PREFIX = "neo_sk_"
 
