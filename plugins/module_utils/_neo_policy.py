@@ -543,8 +543,9 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         return [entry], [(scope_key, status)], 0
     shaped = []
     decided = 0
+    any_exception = bool(exceptions)
     for record in records:
-        exception = exceptions.find(scope_key, record) if exceptions else None
+        exception = exceptions.find(scope_key, record) if any_exception else None
         if exception is not None:
             rule, after = None, exception.default_available
         else:
@@ -563,7 +564,7 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
             "before": before, "after": after, "rule": None if rule is None else rule.index,
             "rule_name": "exception" if rule is None else rule.name,
             "status": STATUS_COMPLIANT if compliant else STATUS_DRIFTED, "error": None,
-            "created_by_agent": record.get("created_by_agent") if isinstance(record.get("created_by_agent"), bool) else None,
+            "created_by_agent": _flag_or_none(record.get("created_by_agent")),
             "exception_reason": None, "exception_expires": None, "exception_owner": None,
         }
         if exception is not None:
@@ -575,6 +576,10 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         shaped.append((entry, (scope_key, decider, flag)))
     shaped.sort(key=_by_name_then_id)
     return [entry for entry, _shape in shaped], [shape for _entry, shape in shaped], decided - len(shaped)
+
+
+def _flag_or_none(value):
+    return value if value is True or value is False else None
 
 
 def _by_name_then_id(entry_and_shape):

@@ -116,18 +116,20 @@ class _ByShape:
         self._values = operator.itemgetter(*fields)
         self._typed = operator.itemgetter(*typed)
         self._render = render
-        self._rendered = {}
+        #: The renderings by key (an engine's shape, or the fields' values and types): a loop may
+        #: look a shape up here first and call this object only when it is missing.
+        self.rendered = {}
 
     def __call__(self, entry, shape=None):
         """``shape``: the policy engine's key for the entry's fields (``Plan.shapes``, given for
         all entries of a document or for none), which spares computing one from their values."""
         try:
             key = (self._values(entry), tuple(map(type, self._typed(entry)))) if shape is None else shape
-            rendered = self._rendered.get(key)
+            rendered = self.rendered.get(key)
         except (KeyError, TypeError):
             return self._render(entry)
         if rendered is None:
-            rendered = self._rendered[key] = self._render(entry)
+            rendered = self.rendered[key] = self._render(entry)
         return rendered
 
 
@@ -178,8 +180,13 @@ def _secret_name(entry):
     secret_id = entry.get("secret_id")
     if secret_id is None:  # a scope entry
         return ALL_SECRETS
+    return _text(_name_or_id(entry, secret_id))
+
+
+def _name_or_id(entry, secret_id):
+    """The secret's name as the API sent it, else its id."""
     name = entry.get("secret_name")
-    return _text(secret_id if name is None else name)
+    return secret_id if name is None else name
 
 
 def _rule_name(entry, rule_names):
@@ -265,6 +272,7 @@ def _json_entry_lines(entries, shapes):
     entry. An entry with other keys than ENTRY_FIELDS is left to ``json.dumps``.
     """
     formats = _ByShape(_JSON_SHARED_FIELDS, ("project_name", "before", "after", "rule"), _json_format)
+    known = formats.rendered
     own = operator.itemgetter(*_JSON_OWN_FIELDS)
     size = len(ENTRY_FIELDS)
     lines = []
@@ -272,7 +280,7 @@ def _json_entry_lines(entries, shapes):
         try:
             secret_id, secret_name, created_by_agent = own(entry)
             creator = "false" if created_by_agent is False else "true" if created_by_agent is True else _json_value(created_by_agent)
-            line = formats(entry, shape) % (_json_string(secret_id), _json_string(secret_name), creator)
+            line = (shape is not None and known.get(shape) or formats(entry, shape)) % (_json_string(secret_id), _json_string(secret_name), creator)
             if len(entry) != size:
                 line = None
         except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
@@ -354,12 +362,24 @@ _XML_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\t\r]')
 _XML_TEXT_SPECIAL = re.compile("[&<>]")
 
 
+# Printable ASCII without the characters XML escapes (" & < >): most names and ids, which are
+# then written as they are.
+_PLAIN_XML = re.compile("[ !#-%'-;=?-~]*")
+
+
 def _xml_attribute(text):
     return text.translate(_XML_ATTRIBUTE) if _XML_ATTRIBUTE_SPECIAL.search(text) else text
 
 
 def _xml_text(text):
     return text.translate(_XML_TEXT) if _XML_TEXT_SPECIAL.search(text) else text
+
+
+def _xml_value(value, limit, escape):
+    """``escape(_text(value, limit))``, in one check for a short plain name or id."""
+    if value.__class__ is str and len(value) <= limit and _PLAIN_XML.fullmatch(value):
+        return value
+    return escape(_text(value, limit))
 
 
 def _xml_attributes(attributes):
@@ -425,12 +445,13 @@ def render_junit(document, shapes=None):
             openings[scope_key] = suites[key], '    <testcase classname="%s" name="' % suites[key][0]
         (_name, counts, lines), opening = openings[scope_key]
         secret_id = entry.get("secret_id")
-        kind, head, tail = (scope_cases if secret_id is None else secret_cases)(entry, shape)
-        name = _xml_attribute(_secret_name(entry))
+        cases = scope_cases if secret_id is None else secret_cases
+        kind, head, tail = shape is not None and cases.rendered.get(shape) or cases(entry, shape)
+        name = ALL_SECRETS if secret_id is None else _xml_value(_name_or_id(entry, secret_id), _MAX_NAME, _xml_attribute)
         if tail is None:
             lines.append(f"{opening}{name}{head}")
         else:
-            lines.append(f"{opening}{name}{head}{_xml_text(_text(secret_id, 80))}{tail}")
+            lines.append(f"{opening}{name}{head}{_xml_value(secret_id, 80, _xml_text)}{tail}")
         counts["tests"] += 1
         if kind is not None:
             counts[kind] += 1
