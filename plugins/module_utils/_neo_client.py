@@ -61,6 +61,15 @@ else:
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import DEFAULT_API_URL
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    REASON_BODY_TOO_LARGE,
+    REASON_EMPTY_BODY,
+    REASON_INCONSISTENT_LIST,
+    REASON_INVALID_JSON,
+    REASON_INVALID_RECORD,
+    REASON_LIST_TIME_OUT,
+    REASON_REDIRECTED,
+    REASON_TOO_MANY_PAGES,
+    REASON_UNRECOGNISED_LIST,
     NeoApiError,
     NeoConfigError,
     one_line,
@@ -438,7 +447,7 @@ class NeoClient:
         record = self._check_secret(body, "PATCH", path)
         if record["id"].lower() != secret_id.lower():
             raise self._error("Neo API answered PATCH %s with the record of another secret (%s)" % (path, one_line(record["id"], 80)),
-                              method="PATCH", path=path)
+                              method="PATCH", path=path, reason=REASON_INVALID_RECORD)
         return record
 
     def create_secret(self, name, value, default_available=None, project_id=None, created_by_agent=None):
@@ -483,14 +492,15 @@ class NeoClient:
         record = self._check_project(_unwrap(self._request("PATCH", path, json=changes), "project"), "PATCH", path)
         if record["id"].lower() != project_id.lower():
             raise self._error("Neo API answered PATCH %s with the record of another project (%s)" % (path, one_line(record["id"], 80)),
-                              method="PATCH", path=path)
+                              method="PATCH", path=path, reason=REASON_INVALID_RECORD)
         return record
 
     # ------------------------------------------------------------------ records
 
     def _check_project(self, item, method, path):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), method=method, path=path)
+            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), method=method, path=path,
+                              reason=REASON_INVALID_RECORD)
         return item
 
     def _check_secret(self, item, method, path):
@@ -509,7 +519,7 @@ class NeoClient:
         """Raise the error that says what a secret record lacks (a dict or str subclass passes)."""
         if not isinstance(item, dict):
             raise self._error("Neo API answered %s %s with %s where a secret record (object) was expected" % (method, path, type(item).__name__),
-                              method=method, path=path)
+                              method=method, path=path, reason=REASON_INVALID_RECORD)
         if not (_is_name(item.get("id")) and _is_name(item.get("name")) and isinstance(item.get("default_available"), bool)):
             missing = [key for key in ("id", "name") if not _is_name(item.get(key))]
             if not isinstance(item.get("default_available"), bool):
@@ -517,7 +527,7 @@ class NeoClient:
             known = item.get("name") if _is_name(item.get("name")) else item.get("id") if _is_name(item.get("id")) else None
             which = " (%s)" % one_line(known, 80) if known else ""
             raise self._error("Neo API answered %s %s with a secret record%s lacking %s" % (method, path, which, ", ".join(missing)),
-                              method=method, path=path)
+                              method=method, path=path, reason=REASON_INVALID_RECORD)
 
     # ------------------------------------------------------------------ pagination
 
@@ -556,7 +566,8 @@ class NeoClient:
             reason = problems[0]
         else:
             reason = "%s; then %s" % (problems[0], problems[1])
-        raise self._list_error(path, "%s could not be read consistently (read twice from the start): %s; the list is not used" % (what, reason))
+        raise self._list_error(path, "%s could not be read consistently (read twice from the start): %s; the list is not used" % (what, reason),
+                               REASON_INCONSISTENT_LIST)
 
     def _read_list(self, path, resource_key, params, check_item, what, deadline, pages):
         base = dict(params or {})
@@ -571,10 +582,10 @@ class NeoClient:
             pages[0] += 1
             if pages[0] > self.max_pages:
                 raise self._list_error(path, "%s: more than %d pages (%d items so far); giving up, the list is not used"
-                                       % (what, self.max_pages, len(items)))
+                                       % (what, self.max_pages, len(items)), REASON_TOO_MANY_PAGES)
             if self._monotonic() > deadline:
                 raise self._list_error(path, "%s: not complete after %g s (%s, %d items); giving up, the list is not used"
-                                       % (what, self.list_timeout, plural(pages[0] - 1, "page"), len(items)))
+                                       % (what, self.list_timeout, plural(pages[0] - 1, "page"), len(items)), REASON_LIST_TIME_OUT)
             body = self._request("GET", path, params=request_params)
             if self._observer is not None:
                 self._observe_page(path, resource_key, page, request_params, body)
@@ -651,8 +662,8 @@ class NeoClient:
             return dict(base, limit=self.page_limit, offset=collected) if collected < body["total"] else None
         return None
 
-    def _list_error(self, path, detail):
-        return self._error("Neo API: " + detail, detail=detail, method="GET", path=path)
+    def _list_error(self, path, detail, reason=REASON_UNRECOGNISED_LIST):
+        return self._error("Neo API: " + detail, detail=detail, method="GET", path=path, reason=reason)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -745,7 +756,7 @@ class NeoClient:
 
     def _too_large(self, response, method, path, limit):
         return self._error("Neo API answered %s %s (status %d) with a body over %d MiB; refused" % (method, path, response.status_code, limit // (1024 * 1024)),
-                           status=response.status_code, detail="response body too large", method=method, path=path)
+                           status=response.status_code, detail="response body too large", method=method, path=path, reason=REASON_BODY_TOO_LARGE)
 
     def _reserve_retry(self, attempt, retry_after):
         """Seconds to wait before retry ``attempt``, taken from the budget; None: do not retry.
@@ -913,7 +924,7 @@ class NeoClient:
             "(that would resend the credentials and turn writes into GETs): set api_url to the final URL"
             % (method, path, response.status_code, location)
         )
-        return self._error(message, status=response.status_code, detail="redirected to %s" % location, method=method, path=path)
+        return self._error(message, status=response.status_code, detail="redirected to %s" % location, method=method, path=path, reason=REASON_REDIRECTED)
 
     def _error_from_response(self, response, content, method, path, attempts, sensitive=()):
         """Build the NeoApiError of a non-2xx response from its ErrorResponse body, if any.
@@ -948,11 +959,12 @@ class NeoClient:
 
     def _parse_json(self, content, status, method, path):
         if not content.strip():
-            raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, method=method, path=path)
+            raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, method=method, path=path,
+                              reason=REASON_EMPTY_BODY)
         body = _loads(content, _INVALID)
         if body is _INVALID:
             raise self._error("Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, status),
-                              status=status, detail="invalid JSON", method=method, path=path)
+                              status=status, detail="invalid JSON", method=method, path=path, reason=REASON_INVALID_JSON)
         return body
 
 

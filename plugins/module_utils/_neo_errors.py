@@ -91,18 +91,34 @@ class NeoStateError(NeoError, RuntimeError):
     """The API answered a write with a state other than the one asked for."""
 
 
+# NeoApiError.reason: what was wrong with an answer the client refused, in its own words (never
+# the API's), for programs that sort failures (the API probe). None for an HTTP error status or a
+# failed transport, which ``status`` and ``detail`` describe.
+REASON_UNRECOGNISED_LIST = "unrecognised list response"
+REASON_INCONSISTENT_LIST = "inconsistent list (read twice)"
+REASON_LIST_TIME_OUT = "list time-out"
+REASON_TOO_MANY_PAGES = "too many pages"
+REASON_INVALID_JSON = "invalid JSON"
+REASON_EMPTY_BODY = "empty body"
+REASON_BODY_TOO_LARGE = "body too large"
+REASON_REDIRECTED = "redirected"
+REASON_INVALID_RECORD = "invalid record"
+
+
 class NeoApiError(NeoError):
     """A Neo API call failed.
 
     Attributes: ``status`` (HTTP status, None for transport failures), ``code`` (the stable
     machine code of ErrorResponse), ``error_id`` (correlation id), ``kind``, ``detail`` (human
-    text), ``method``, ``path``, ``retries`` (retries done before giving up) and ``sent``
-    (False when the request was never sent, e.g. after the API rejected the credentials).
+    text), ``method``, ``path``, ``retries`` (retries done before giving up), ``sent``
+    (False when the request was never sent, e.g. after the API rejected the credentials) and
+    ``reason`` (one of the ``REASON_*`` texts when the client refused the answer, else None).
     """
 
     def __init__(self, message, status=None, code=None, error_id=None, detail=None, method=None, path=None, retries=0, kind=None,
-                 sent=True):
+                 sent=True, reason=None):
         super().__init__(message)
+        self.reason = reason
         self.status = status
         self.code = code
         self.error_id = error_id

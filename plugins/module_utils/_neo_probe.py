@@ -261,33 +261,16 @@ def _fields(schema, documented, pages):
 
 def error_facts(error):
     """A failed call as status, code, error_id and a reason from a fixed vocabulary: never the API's text, an id or a name."""
-    message = str(error)
     if not error.sent:
         reason = "not attempted: the credentials were rejected earlier"
     elif error.status == 401:
         reason = "credentials rejected"
-    elif "unrecognised list response" in message:
-        reason = "unrecognised list response"
-    elif "could not be read consistently" in message:
-        reason = "inconsistent list (read twice)"
-    elif "not complete after" in message:
-        reason = "list time-out"
-    elif "giving up" in message and "pages" in message:
-        reason = "too many pages"
-    elif "invalid JSON" in message:
-        reason = "invalid JSON"
-    elif "empty body" in message:
-        reason = "empty body"
-    elif "body over" in message:
-        reason = "body too large"
-    elif "redirect" in message:
-        reason = "redirected"
-    elif " record" in message:
-        reason = "invalid record"
+    elif error.reason is not None:
+        reason = error.reason
     elif error.status is not None:
         reason = "HTTP %d" % error.status
-    elif message.startswith("Neo API request failed") and error.detail:
-        reason = one_line(error.detail, 160)
+    elif error.detail:
+        reason = one_line(error.detail, 160)  # a transport failure, described by the client
     else:
         reason = "failed"
     return {

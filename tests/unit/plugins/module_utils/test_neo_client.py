@@ -474,6 +474,30 @@ def test_headers_sent_for_each_scheme(stub):
     assert key_request["query"]["project_id"] == [PROJECT_PRODUCTION]
 
 
+@pytest.mark.parametrize("replies, client_options, reason", [
+    ([(b"{not json", 200, None)], {}, "invalid JSON"),
+    ([(b"", 200, None)], {}, "empty body"),
+    ([({}, 302, {"Location": "http://127.0.0.1:9/elsewhere"})], {}, "redirected"),
+    ([({"unknown": []}, 200, None)], {}, "unrecognised list response"),
+    ([({"secrets": [secret(1)], "has_more": "yes"}, 200, None)], {}, "unrecognised list response"),
+    ([([{"id": "5ec00000-0000-4000-8000-000000000001"}], 200, None)], {}, "invalid record"),
+    ([({"secrets": [secret(1)], "has_more": True}, 200, None)], {"max_pages": 1}, "too many pages"),
+    ([({"secrets": [secret(1), secret(2)], "count": 5}, 200, None)] * 2, {}, "inconsistent list (read twice)"),
+])
+def test_a_refused_answer_carries_its_reason(stub, replies, client_options, reason):
+    """NeoApiError.reason: the client's own word for what it refused (the API probe sorts failures by it)."""
+    for body, status, headers in replies:
+        stub.reply(body, status=status, headers=headers)
+    error = raises_api_error(make_client(stub.url, retries=0, **client_options).list_secrets)
+    assert error.reason == reason
+
+
+def test_an_http_error_or_a_transport_failure_has_no_reason(stub):
+    stub.reply({"code": "forbidden", "message": "no"}, status=403)
+    assert raises_api_error(make_client(stub.url, retries=0).list_secrets).reason is None
+    assert raises_api_error(make_client("http://127.0.0.1:9", retries=0).list_secrets).reason is None
+
+
 def test_proxy_from_the_environment_and_no_proxy(stub, monkeypatch):
     # The stub as a forward proxy: the request for the unresolvable API host reaches it.
     for variable in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
