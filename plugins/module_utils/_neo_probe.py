@@ -21,12 +21,13 @@ import statistics
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import PROJECTS_PATH, SECRETS_PATH, USER_AGENT
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, one_line, plural
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_project_state import PROJECT_RECORD_FIELDS
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import SECRET_RECORD_FIELDS
 
 FORMAT_VERSION = 1
 
 # The documented schemas (docs/neo-api/openapi.yaml; a unit test compares these with it).
 SECRET_SCHEMA = "SecretResponse"
-SECRET_FIELDS = ("id", "name", "masked_value", "default_available", "created_at", "updated_at", "created_by_agent", "project_id")
+SECRET_FIELDS = SECRET_RECORD_FIELDS
 SECRET_REQUIRED = ("id", "name", "masked_value", "default_available")
 PROJECT_SCHEMA = "Project"
 PROJECT_FIELDS = PROJECT_RECORD_FIELDS

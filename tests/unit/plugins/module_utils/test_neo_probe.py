@@ -332,7 +332,7 @@ def test_headers_fields_and_shapes_the_simulator_never_serves(stub):
     assert projects["fields"]["present"] == ["id", "name"]
     personal = api["lists"]["personal_secrets"]
     assert personal["fields"]["undocumented"] == ["colour", "value"]
-    assert personal["fields"]["present"] == list(_neo_probe.SECRET_FIELDS[:4]) + ["project_id"]
+    assert personal["fields"]["present"] == ["id", "name", "project_id", "default_available", "masked_value"]
     assert personal["fields"]["absent"] == ["created_at", "updated_at", "created_by_agent"]
     result = statuses(api)
     assert result["no_secret_value"] == CONTRADICTED
