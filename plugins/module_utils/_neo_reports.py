@@ -116,20 +116,18 @@ class _ByShape:
         self._values = operator.itemgetter(*fields)
         self._typed = operator.itemgetter(*typed)
         self._render = render
-        #: The renderings by key (an engine's shape, or the fields' values and types): a loop may
-        #: look a shape up here first and call this object only when it is missing.
-        self.rendered = {}
+        self._rendered = {}
 
     def __call__(self, entry, shape=None):
         """``shape``: the policy engine's key for the entry's fields (``Plan.shapes``, given for
         all entries of a document or for none), which spares computing one from their values."""
         try:
             key = (self._values(entry), tuple(map(type, self._typed(entry)))) if shape is None else shape
-            rendered = self.rendered.get(key)
+            rendered = self._rendered.get(key)
         except (KeyError, TypeError):
             return self._render(entry)
         if rendered is None:
-            rendered = self.rendered[key] = self._render(entry)
+            rendered = self._rendered[key] = self._render(entry)
         return rendered
 
 
@@ -272,15 +270,13 @@ def _json_entry_lines(entries, shapes):
     entry. An entry with other keys than ENTRY_FIELDS is left to ``json.dumps``.
     """
     formats = _ByShape(_JSON_SHARED_FIELDS, ("project_name", "before", "after", "rule"), _json_format)
-    known = formats.rendered
     own = operator.itemgetter(*_JSON_OWN_FIELDS)
     size = len(ENTRY_FIELDS)
     lines = []
     for entry, shape in zip(entries, shapes):
         try:
             secret_id, secret_name, created_by_agent = own(entry)
-            creator = "false" if created_by_agent is False else "true" if created_by_agent is True else _json_value(created_by_agent)
-            line = (shape is not None and known.get(shape) or formats(entry, shape)) % (_json_string(secret_id), _json_string(secret_name), creator)
+            line = formats(entry, shape) % (_json_string(secret_id), _json_string(secret_name), _json_value(created_by_agent))
             if len(entry) != size:
                 line = None
         except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
@@ -445,8 +441,7 @@ def render_junit(document, shapes=None):
             openings[scope_key] = suites[key], '    <testcase classname="%s" name="' % suites[key][0]
         (_name, counts, lines), opening = openings[scope_key]
         secret_id = entry.get("secret_id")
-        cases = scope_cases if secret_id is None else secret_cases
-        kind, head, tail = shape is not None and cases.rendered.get(shape) or cases(entry, shape)
+        kind, head, tail = (scope_cases if secret_id is None else secret_cases)(entry, shape)
         name = ALL_SECRETS if secret_id is None else _xml_value(_name_or_id(entry, secret_id), _MAX_NAME, _xml_attribute)
         if tail is None:
             lines.append(f"{opening}{name}{head}")
