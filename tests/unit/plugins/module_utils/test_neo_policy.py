@@ -618,6 +618,13 @@ UNLISTED_POOL = ["cccccccc-0000-4000-8000-%012d" % i for i in range(2)]
 FLAGS = st.sampled_from([True, False, True, False, None, "true"])
 
 
+def draw_rule_projects(draw, refs_pool, personal):
+    """A rule's projects: a list of refs from ``refs_pool`` (possibly empty when the rule is personal), else "*"."""
+    if draw(st.booleans()):
+        return draw(st.lists(st.sampled_from(refs_pool), min_size=0 if personal else 1, max_size=3))
+    return [] if personal and draw(st.booleans()) else "*"
+
+
 @st.composite
 def scenarios(draw):
     projects = draw(st.lists(st.sampled_from(PROJECT_POOL), min_size=0, max_size=4, unique_by=lambda p: p["id"]))
@@ -626,10 +633,7 @@ def scenarios(draw):
     rules = []
     for _unused in range(draw(st.integers(min_value=0, max_value=4))):
         personal = draw(st.booleans())
-        if draw(st.booleans()):
-            refs = draw(st.lists(st.sampled_from(refs_pool), min_size=0 if personal else 1, max_size=3))
-        else:
-            refs = [] if personal and draw(st.booleans()) else "*"
+        refs = draw_rule_projects(draw, refs_pool, personal)
         rules.append(rule(draw(st.lists(PATTERNS, min_size=1, max_size=3)), draw(st.booleans()), projects=refs, personal=personal))
     counter = iter(range(10 ** 6))
     secrets_by_scope = {}
@@ -1414,10 +1418,7 @@ def governed_scenarios(draw):
     rules = []
     for index in range(draw(st.integers(min_value=0, max_value=5))):
         personal = draw(st.booleans())
-        if draw(st.booleans()):
-            refs = draw(st.lists(st.sampled_from(refs_pool), min_size=0 if personal else 1, max_size=3))
-        else:
-            refs = [] if personal and draw(st.booleans()) else "*"
+        refs = draw_rule_projects(draw, refs_pool, personal)
         options = {}
         if draw(st.booleans()):
             options["exclude_projects"] = draw(st.lists(st.sampled_from(refs_pool), min_size=1, max_size=2))
