@@ -105,16 +105,14 @@ class _ByShape:
     """What ``render(entry)`` returns, computed once per distinct combination of ``fields``.
 
     Thousands of entries share a scope, a rule and a status, and differ only by the secret's own
-    id and name: the text those shared fields render to is built once and reused. Python finds
-    ``True``, ``1`` and ``1.0`` equal: the ``typed`` fields, those that hold flags, numbers or
-    values the API sent unchecked, are keyed with their types too; in the policy engine's entries
-    every other field is text or None. An entry that lacks one of the fields or holds an
-    unhashable value (a list the API sent) is rendered on its own.
+    id and name: the text those shared fields render to is built once and reused. The fields are
+    keyed with their types, since Python finds ``True``, ``1`` and ``1.0`` (and ``False`` and
+    ``0``) equal where the reports write them apart. An entry that lacks one of the fields or
+    holds an unhashable value (a list the API sent) is rendered on its own.
     """
 
-    def __init__(self, fields, typed, render):
+    def __init__(self, fields, render):
         self._values = operator.itemgetter(*fields)
-        self._typed = operator.itemgetter(*typed)
         self._render = render
         self._rendered = {}
 
@@ -122,7 +120,11 @@ class _ByShape:
         """``shape``: the policy engine's key for the entry's fields (``Plan.shapes``, given for
         all entries of a document or for none), which spares computing one from their values."""
         try:
-            key = (self._values(entry), tuple(map(type, self._typed(entry)))) if shape is None else shape
+            if shape is None:
+                values = self._values(entry)
+                key = values, tuple(map(type, values))
+            else:
+                key = shape
             rendered = self._rendered.get(key)
         except (KeyError, TypeError):
             return self._render(entry)
@@ -269,7 +271,7 @@ def _json_entry_lines(entries, shapes):
     repeated value again, where here only the secret's own id, name and creator are encoded per
     entry. An entry with other keys than ENTRY_FIELDS is left to ``json.dumps``.
     """
-    formats = _ByShape(_JSON_SHARED_FIELDS, ("project_name", "before", "after", "rule"), _json_format)
+    formats = _ByShape(_JSON_SHARED_FIELDS, _json_format)
     own = operator.itemgetter(*_JSON_OWN_FIELDS)
     size = len(ENTRY_FIELDS)
     lines = []
@@ -429,7 +431,7 @@ def render_junit(document, shapes=None):
     suites = {}  # scope key -> (name, counts, lines)
     openings = {}  # (project id, project name) -> (suite, the text of a test case up to its name)
     # A scope that could not be read and a secret render differently with the same fields: two caches.
-    secret_cases, scope_cases = (_ByShape(_JUNIT_CASE_FIELDS, ("before", "after", "rule"), functools.partial(
+    secret_cases, scope_cases = (_ByShape(_JUNIT_CASE_FIELDS, functools.partial(
         _junit_case, check_mode=check_mode, rule_names=rule_names)) for _unused in range(2))
     for entry, shape in zip(entries, shapes):
         scope_key = (entry.get("project_id"), entry.get("project_name"))

@@ -10,7 +10,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import ENTRY_FIELDS, summarize
@@ -175,6 +175,8 @@ JSON_VALUES = st.sampled_from([True, False, None, 0, 1, 1.0, -1, "", "x", "100% 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(*[JSON_VALUES] * len(ENTRY_FIELDS)).map(lambda values: dict(zip(ENTRY_FIELDS, values))), max_size=12))
+# Found by this property in CI: two entries alike but for a status False and a status 0.
+@example([dict(dict.fromkeys(ENTRY_FIELDS, ""), status=False), dict(dict.fromkeys(ENTRY_FIELDS, ""), status=0)])
 def test_json_entry_lines_equal_json_dumps_whatever_the_values(entries):
     text = render_json(document("check", [], projects=0) | {"entries": entries})
     assert json_entry_lines(text) == [json.dumps(item) for item in entries]
@@ -333,14 +335,18 @@ def test_junit_copies_no_other_field():
 
 def test_junit_values_equal_in_python_render_apart():
     # True == 1 in Python: the case of a rule index 1 is not the case of a rule "True" (no rule), nor are the flags.
-    doc = document("check", [entry("drifted", rule=True), entry("drifted", rule=1), entry("drifted", before=1), entry("drifted", before=True)])
-    messages = [failure.get("message") for failure in parse_junit(render_junit(doc)).iter("failure")]
+    doc = document("check", [entry("drifted", rule=True), entry("drifted", rule=1), entry("drifted", before=1), entry("drifted", before=True),
+                             entry(False), entry(0)])
+    root = parse_junit(render_junit(doc))
+    messages = [failure.get("message") for failure in root.iter("failure")]
     assert messages == [
         "default_available is true, policy requires false (no rule)",
         "default_available is true, policy requires false (rule production opt-in by tag)",
         "default_available is invalid, policy requires false (rule agent-made secrets off)",
         "default_available is true, policy requires false (rule agent-made secrets off)",
     ]
+    # Nor is a status False the status 0 (False == 0 in Python).
+    assert [error.get("message") for error in root.iter("error")] == ["unknown status False", "unknown status 0"]
 
 
 # ---------------------------------------------------------------- Markdown: content
