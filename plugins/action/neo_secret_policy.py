@@ -155,11 +155,12 @@ class ActionModule(NeoActionBase):
                 return entry["secret_id"], {"ok": False, "error": _unexpected(err) + "; the update may have been applied"}
             return entry["secret_id"], {"ok": True, "default_available": after.get("default_available")}
 
-        # The report files hold every covered secret; the task result only what it lists.
-        list_all = params["list_compliant"] or bool(reports)
+        # The report files hold every covered secret (compliant ones as the plan's compact rows);
+        # the task result only what it lists.
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
             secrets_by_scope = dict(zip(scopes.keys, pool.map(read_scope, scopes.keys)))
-            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=list_all, exceptions=exceptions, today=today)
+            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=params["list_compliant"], exceptions=exceptions, today=today,
+                                     compact_compliant=bool(reports))
             outcomes = {} if check_mode else dict(pool.map(write, plan.changes))
 
         entries = policy.apply_results(plan, outcomes, check_mode=check_mode)
@@ -193,17 +194,17 @@ class ActionModule(NeoActionBase):
             document = {"generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                         "mode": "check" if check_mode else "apply", "failure": failure, "summary": summary, "rules": rules_status,
                         "exceptions": exceptions_status, "entries": entries}
-            result.update(self._write_reports(reports, document, policy.entry_shapes(plan, entries)))
+            result.update(self._write_reports(reports, document, policy.entry_shapes(plan, entries), plan.rows))
         if failure is not None:
             # Deferred, the failure is left to a later task, which can show the report first.
             result.update(msg=failure, failed=not params["defer_failure"])
         return result
 
-    def _write_reports(self, reports, document, shapes):
+    def _write_reports(self, reports, document, shapes, rows):
         """Write each requested report file; returns their paths as result fields."""
         renderers = {
-            "report_path": lambda: render_json(document, shapes),
-            "junit_path": lambda: render_junit(document, shapes),
+            "report_path": lambda: render_json(document, shapes, rows),
+            "junit_path": lambda: render_junit(document, shapes, rows),
             "markdown_path": lambda: render_markdown(document),
         }
         return {option: report.write(renderers[option](), self.no_log_values) for option, report in reports.items()}

@@ -47,6 +47,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import fnmatch
+import operator
 import re
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import PolicyError, plural, safe_text
@@ -183,6 +184,13 @@ class Plan:
     ``shapes``: per entry, a hashable value that two entries share exactly when every field but
     the secret's own (``secret_id``, ``secret_name``, ``created_by_agent``) is the same: the
     reports build what those fields render to once per shape (see :func:`entry_shapes`).
+    ``rows``: None, or (``build_plan(compact_compliant=True)``) every secret the policy covers
+    and every scope that could not be read, in the order ``entries`` would have with
+    ``list_compliant``: an int is the index of an entry; a compliant secret without an entry is
+    the tuple ``(model, shape, secret_id, secret_name, created_by_agent)``, where ``model`` is an
+    entry of the same ``shape`` (that of the first such secret of its scope) and stands for every
+    field but the secret's own. At 10,000 secrets a row costs a fraction of an entry, and the
+    reports render each shape once.
     """
 
     entries: tuple
@@ -192,6 +200,7 @@ class Plan:
     rule_decided: tuple = ()
     exception_matched: tuple = ()
     shapes: tuple = dataclasses.field(default=(), compare=False, hash=False)
+    rows: tuple = dataclasses.field(default=None, compare=False, hash=False)
 
     @property
     def changes(self):
@@ -529,9 +538,15 @@ class _ExceptionIndex:
         return exception
 
 
-def _scope_entries(scope_key, project_name, records, decide, exceptions, list_compliant, decided_counts):
-    """The entries of one scope (sorted by secret name, then id), their shapes (see Plan) and how
-    many compliant secrets were left out.
+# Sorts (secret name, secret id, ...) items by name, then id, without comparing what follows.
+_NAME_THEN_ID = operator.itemgetter(0, 1)
+
+
+def _scope_entries(scope_key, project_name, records, decide, exceptions, list_compliant, decided_counts, first_index=None):
+    """The entries of one scope (sorted by secret name, then id), their shapes (see Plan), how
+    many compliant secrets were left out and, when ``first_index`` (the index in the plan of the
+    scope's first entry) is given, the scope's rows (see Plan.rows): its compliant secrets left
+    out of the entries are then kept as compact rows.
 
     The client never returns a list with an id twice (docs/guarantees.md), so each record is one secret.
     """
@@ -540,8 +555,10 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         status = STATUS_FAILED if failure.attempted else STATUS_NOT_ATTEMPTED
         entry = dict.fromkeys(ENTRY_FIELDS)
         entry.update(project_id=scope_key, project_name=project_name, status=status, error=failure.reason)
-        return [entry], [(scope_key, status)], 0
-    shaped = []
+        return [entry], [(scope_key, status)], 0, [first_index]
+    compact = first_index is not None and not list_compliant
+    ordered = []  # (secret name, secret id, (entry, shape) or a compact row)
+    models = {}  # shape -> the entry that stands for the compact rows of that shape
     decided = 0
     any_exception = bool(exceptions)
     for record in records:
@@ -557,37 +574,57 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         decided += 1
         before = record.get("default_available")
         compliant = before is after
-        if compliant and not list_compliant:
+        if compliant and not list_compliant and not compact:
             continue
-        entry = {
-            "project_id": scope_key, "project_name": project_name, "secret_id": record["id"], "secret_name": record["name"],
-            "before": before, "after": after, "rule": None if rule is None else rule.index,
-            "rule_name": "exception" if rule is None else rule.name,
-            "status": STATUS_COMPLIANT if compliant else STATUS_DRIFTED, "error": None,
-            "created_by_agent": _flag_or_none(record.get("created_by_agent")),
-            "exception_reason": None, "exception_expires": None, "exception_owner": None,
-        }
-        if exception is not None:
-            entry.update(exception.entry_fields())
         # The scope, what decided the secret and its flag as read determine every other field; a
         # flag that is not a boolean (or None) is keyed with its type, which True and 1 do not share.
         decider = ("rule", rule.index) if exception is None else ("exception", exception.index)
         flag = before if before is True or before is False or before is None else (type(before).__name__, repr(before))
-        shaped.append((entry, (scope_key, decider, flag)))
-    shaped.sort(key=_by_name_then_id)
-    return [entry for entry, _shape in shaped], [shape for _entry, shape in shaped], decided - len(shaped)
+        shape = (scope_key, decider, flag)
+        secret_id, secret_name = record["id"], record["name"]
+        if compliant and compact:
+            model = models.get(shape)
+            if model is None:
+                model = models[shape] = _entry(scope_key, project_name, record, before, after, rule, exception, STATUS_COMPLIANT)
+            ordered.append((secret_name, secret_id, (model, shape, secret_id, secret_name, _flag_or_none(record.get("created_by_agent")))))
+        else:
+            entry = _entry(scope_key, project_name, record, before, after, rule, exception, STATUS_COMPLIANT if compliant else STATUS_DRIFTED)
+            ordered.append((secret_name, secret_id, (entry, shape)))
+    ordered.sort(key=_NAME_THEN_ID)
+    entries, shapes, rows = [], [], []
+    if first_index is None:
+        for _name, _id, (entry, shape) in ordered:
+            entries.append(entry)
+            shapes.append(shape)
+    else:
+        for _name, _id, item in ordered:
+            if len(item) == 2:
+                rows.append(first_index + len(entries))
+                entries.append(item[0])
+                shapes.append(item[1])
+            else:
+                rows.append(item)
+    return entries, shapes, decided - len(entries), rows
+
+
+def _entry(scope_key, project_name, record, before, after, rule, exception, status):
+    entry = {
+        "project_id": scope_key, "project_name": project_name, "secret_id": record["id"], "secret_name": record["name"],
+        "before": before, "after": after, "rule": None if rule is None else rule.index,
+        "rule_name": "exception" if rule is None else rule.name, "status": status, "error": None,
+        "created_by_agent": _flag_or_none(record.get("created_by_agent")),
+        "exception_reason": None, "exception_expires": None, "exception_owner": None,
+    }
+    if exception is not None:
+        entry.update(exception.entry_fields())
+    return entry
 
 
 def _flag_or_none(value):
     return value if value is True or value is False else None
 
 
-def _by_name_then_id(entry_and_shape):
-    entry = entry_and_shape[0]
-    return entry["secret_name"], entry["secret_id"]
-
-
-def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=(), today=None):
+def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=(), today=None, compact_compliant=False):
     """Evaluate the validated ``rules`` and ``exceptions`` against the secrets read for ``scopes``.
 
     ``secrets_by_scope`` maps a scope key (project id, or ``None`` for personal) to the list of
@@ -599,25 +636,30 @@ def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=
     secrets get no entry and are only counted in :attr:`Plan.compliant_unlisted`. A record's
     ``before`` is its ``default_available`` as read; anything that is not exactly the desired
     boolean is ``drifted``. ``today`` (the controller's UTC date) decides which exceptions are
-    in force.
+    in force. With ``compact_compliant`` (and ``list_compliant`` false), the compliant secrets are
+    not only counted but also kept, as compact rows in :attr:`Plan.rows`, for the report files.
     """
     today = today or utc_today()
     index = _ExceptionIndex(exceptions, scopes, today)
     decided_counts = [0] * len(rules)
     entries = []
     shapes = []
+    rows = [] if compact_compliant and not list_compliant else None
     unlisted = 0
     for scope_key in scopes.keys:
         covering = [rule for rule in rules if scopes.covers(rule, scope_key)]
         decide = _decider(covering) if covering else None
         project_name = None if scope_key is None else scopes.project_names.get(scope_key)
-        scope_entries, scope_shapes, scope_unlisted = _scope_entries(scope_key, project_name, secrets_by_scope.get(scope_key), decide, index,
-                                                                     list_compliant, decided_counts)
+        scope_entries, scope_shapes, scope_unlisted, scope_rows = _scope_entries(
+            scope_key, project_name, secrets_by_scope.get(scope_key), decide, index, list_compliant, decided_counts,
+            first_index=None if rows is None else len(entries))
         entries.extend(scope_entries)
         shapes.extend(scope_shapes)
+        if rows is not None:
+            rows.extend(scope_rows)
         unlisted += scope_unlisted
     return Plan(entries=tuple(entries), shapes=tuple(shapes), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted,
-                rule_decided=tuple(decided_counts), exception_matched=tuple(index.matched))
+                rule_decided=tuple(decided_counts), exception_matched=tuple(index.matched), rows=None if rows is None else tuple(rows))
 
 
 def utc_today():

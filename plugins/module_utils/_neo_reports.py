@@ -54,6 +54,10 @@ _MAX_NOTE = 300
 # Lone surrogates (json.loads makes them from "\ud800") and U+FFFE, U+FFFF: not XML 1.0
 # characters, and a surrogate cannot even be written as UTF-8. safe_text leaves them.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Stands for a secret's own value while the text shared by secrets alike is built: a control
+# character, which no API or policy text keeps (safe_text replaces them), JSON encodes as
+# \u0000 and XML escaping leaves as it is.
+_SLOT = "\x00"
 # What needs attention first: the Markdown table and its row cap keep errors on top.
 _SEVERITY = {status: rank for rank, status in enumerate(STATUSES_BY_ATTENTION)}
 _DASH = "\u2014"
@@ -254,37 +258,55 @@ def _json_value(value):
     return json.dumps(value)
 
 
-def _json_format(entry):
-    """A %-format of the JSON text of ``entry`` with one ``%s`` for each of its own fields' values:
-    filled with them, ``json.dumps(entry)`` with the keys in ENTRY_FIELDS order."""
+def _json_pieces(entry):
+    """The JSON text of ``entry`` cut around its own fields' values: joined with the encoded id,
+    name and creator in between, ``json.dumps(entry)`` with the keys in ENTRY_FIELDS order.
+
+    Pieces joined by an f-string, not a %-format: parsing a 400-character format for each of
+    10,000 secrets cost more than the rest of the line together.
+    """
     members = []
     for field in ENTRY_FIELDS:
-        value = "%s" if field in _JSON_OWN_FIELDS else _json_value(entry[field]).replace("%", "%%")
-        members.append("%s: %s" % (_json_string(field), value))
-    return "{%s}" % ", ".join(members)
+        members.append("%s: %s" % (_json_string(field), _SLOT if field in _JSON_OWN_FIELDS else _json_value(entry[field])))
+    return tuple(("{%s}" % ", ".join(members)).split(_SLOT))
 
 
-def _json_entry_lines(entries, shapes):
-    """Each entry as one line of compact JSON: what ``json.dumps`` writes for it, keys in ENTRY_FIELDS order.
+def _json_entry_lines(entries, shapes, rows=None):
+    """Each entry (or each row, see ``Plan.rows``) as one line of compact JSON: what ``json.dumps``
+    writes for it, keys in ENTRY_FIELDS order.
 
     At 10,000 entries ``json.dumps`` costs about twice as much: it encodes every key and every
     repeated value again, where here only the secret's own id, name and creator are encoded per
     entry. An entry with other keys than ENTRY_FIELDS is left to ``json.dumps``.
     """
-    formats = _ByShape(_JSON_SHARED_FIELDS, _json_format)
-    own = operator.itemgetter(*_JSON_OWN_FIELDS)
-    size = len(ENTRY_FIELDS)
+    pieces = _ByShape(_JSON_SHARED_FIELDS, _json_pieces)
+    if rows is None:
+        return [_json_entry_line(entry, shape, pieces) for entry, shape in zip(entries, shapes)]
     lines = []
-    for entry, shape in zip(entries, shapes):
-        try:
-            secret_id, secret_name, created_by_agent = own(entry)
-            line = formats(entry, shape) % (_json_string(secret_id), _json_string(secret_name), _json_value(created_by_agent))
-            if len(entry) != size:
-                line = None
-        except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
-            line = None
-        lines.append(json.dumps(entry) if line is None else line)
+    for row in rows:
+        if row.__class__ is int:
+            lines.append(_json_entry_line(entries[row], shapes[row], pieces))
+        else:
+            # A compact row of the engine: its id and name are text, its creator a flag or None.
+            model, shape, secret_id, secret_name, created_by_agent = row
+            start, between, after_name, end = pieces(model, shape)
+            lines.append(f"{start}{_json_string(secret_id)}{between}{_json_string(secret_name)}{after_name}{_JSON_FLAGS[created_by_agent]}{end}")
     return lines
+
+
+_JSON_OWN_VALUES = operator.itemgetter(*_JSON_OWN_FIELDS)
+_JSON_FLAGS = {True: "true", False: "false", None: "null"}
+
+
+def _json_entry_line(entry, shape, pieces):
+    try:
+        secret_id, secret_name, created_by_agent = _JSON_OWN_VALUES(entry)
+        if len(entry) == len(ENTRY_FIELDS):
+            start, between, after_name, end = pieces(entry, shape)
+            return f"{start}{_json_string(secret_id)}{between}{_json_string(secret_name)}{after_name}{_json_value(created_by_agent)}{end}"
+    except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
+        pass
+    return json.dumps(entry)
 
 
 def _shapes_of(entries, shapes):
@@ -294,13 +316,22 @@ def _shapes_of(entries, shapes):
     return itertools.repeat(None, len(entries))
 
 
-def render_json(document, shapes=None):
+def _rows_shapes(entries, shapes):
+    """``shapes``, which rows need (one per entry)."""
+    if shapes is None or len(shapes) != len(entries):
+        raise ValueError("rows need the shapes of the entries")
+    return shapes
+
+
+def render_json(document, shapes=None, rows=None):
     """The report ``document`` as JSON text: indented, keys sorted, except one compact line per entry.
 
     Indenting 10,000 entries would make ``json`` use its pure-Python encoder, several times
     slower, and a file of 150,000 lines; one line per entry stays easy to read and to diff.
     ``shapes``: the policy engine's ``Plan.shapes`` of the entries (``_neo_policy.entry_shapes``
     after the writes), optional: each lets the lines of entries alike be built from one format.
+    ``rows``: the plan's ``Plan.rows`` (with ``shapes``), when its compliant secrets have no entry:
+    the file then lists every row, each compliant secret as the entry it would have.
     """
     head = {key: value for key, value in document.items() if key != "entries"}
     head["entries"] = []
@@ -308,7 +339,10 @@ def render_json(document, shapes=None):
     # quote is escaped: the first '"entries": []' is the key's.
     text = json.dumps(head, indent=2, sort_keys=True)
     entries = document.get("entries") or ()
-    lines = _json_entry_lines(entries, _shapes_of(entries, shapes))
+    if rows is None:
+        lines = _json_entry_lines(entries, _shapes_of(entries, shapes))
+    else:
+        lines = _json_entry_lines(entries, _rows_shapes(entries, shapes), rows)
     if not lines:
         return text + "\n"
     start, empty_list, end = text.partition('"entries": []')
@@ -386,15 +420,12 @@ def _xml_attributes(attributes):
 
 # What a test case's text depends on besides its scope, its name and its secret id.
 _JUNIT_CASE_FIELDS = ("status", "before", "after", "rule", "rule_name", "error", "exception_reason", "exception_expires", "exception_owner")
-# Stands for the secret id while a case is rendered: a control character, which no API or
-# policy text keeps (safe_text replaces them) and XML escaping leaves as it is.
-_ID_SLOT = "\x00"
 
 
 def _junit_case(entry, check_mode, rule_names):
     """(kind, head, tail) of an entry's test case: ``head`` follows the name attribute's value;
     the XML-escaped secret id and ``tail`` follow it when ``tail`` is not None."""
-    kind, tag, attributes, text, system_out = _junit_outcome(entry, check_mode, rule_names, _ID_SLOT)
+    kind, tag, attributes, text, system_out = _junit_outcome(entry, check_mode, rule_names, _SLOT)
     lines = ['" time="0"']
     if tag is None and not system_out:
         lines[0] += " />"
@@ -408,11 +439,30 @@ def _junit_case(entry, check_mode, rule_names):
         if system_out:
             lines.append("      <system-out>%s</system-out>" % _xml_text(system_out))
         lines.append("    </testcase>")
-    head, slot, tail = "\n".join(lines).partition(_ID_SLOT)
+    head, slot, tail = "\n".join(lines).partition(_SLOT)
     return kind, head, (tail if slot else None)
 
 
-def render_junit(document, shapes=None):
+def _case_of_entry(entry, shape):
+    secret_id = entry.get("secret_id")
+    return entry, shape, secret_id, None if secret_id is None else _name_or_id(entry, secret_id)
+
+
+def _junit_items(entries, shapes, rows):
+    """(entry, shape, secret id, secret name or id) per test case, from the entries or from the rows (``Plan.rows``)."""
+    if rows is None:
+        for entry, shape in zip(entries, shapes):
+            yield _case_of_entry(entry, shape)
+        return
+    for row in rows:
+        if row.__class__ is int:
+            yield _case_of_entry(entries[row], shapes[row])
+        else:
+            model, shape, secret_id, secret_name, _created_by_agent = row
+            yield model, shape, secret_id, secret_name
+
+
+def render_junit(document, shapes=None, rows=None):
     """The report ``document`` as a JUnit XML string (UTF-8 declaration, ``\\n`` line ends).
 
     One ``<testsuite>`` per scope, in the order of the entries (named ``personal``,
@@ -420,20 +470,27 @@ def render_junit(document, shapes=None):
     the scope, name: the secret, ``(all secrets)`` for a scope that could not be read). Counts on
     each suite and on ``<testsuites>`` are those of the test cases rendered. Written as text, not
     through ElementTree: at 10,000 secrets a tree and its serialisation cost several times more.
-    ``shapes``: the policy engine's ``Plan.shapes`` of the entries, optional (as for render_json).
+    ``shapes`` and ``rows``: the policy engine's ``Plan.shapes`` and ``Plan.rows``, optional (as for render_json).
     """
     document = document if isinstance(document, dict) else {}
     parts = _document_parts(document)
     check_mode, entries, rule_names = parts[0], parts[2], _rule_names(parts[3])
-    shapes = _shapes_of(entries, shapes if len(entries) == len(document.get("entries") or ()) else None)
+    if rows is not None:
+        shapes = _rows_shapes(document.get("entries") or (), shapes)
+        if len(entries) != len(shapes):
+            raise ValueError("rows need entries that are all dicts")
+    else:
+        shapes = _shapes_of(entries, shapes if len(entries) == len(document.get("entries") or ()) else None)
     timestamp = _text(document.get("generated_at") or "", 40)
     counters = ("tests", "failures", "errors", "skipped")
-    suites = {}  # scope key -> (name, counts, lines)
+    suites = {}  # (personal, scope name) -> (name, counts, lines); "tests" is counted at the end: len(lines)
     openings = {}  # (project id, project name) -> (suite, the text of a test case up to its name)
     # A scope that could not be read and a secret render differently with the same fields: two caches.
     secret_cases, scope_cases = (_ByShape(_JUNIT_CASE_FIELDS, functools.partial(
         _junit_case, check_mode=check_mode, rule_names=rule_names)) for _unused in range(2))
-    for entry, shape in zip(entries, shapes):
+
+    def case_context(entry, shape):
+        """(suite lines, suite counts, opening, kind, head, tail): what the cases of ``entry``'s shape share."""
         scope_key = (entry.get("project_id"), entry.get("project_name"))
         if scope_key not in openings:
             scope = _scope_name(entry)
@@ -442,16 +499,26 @@ def render_junit(document, shapes=None):
                 suites[key] = _xml_attribute(scope), dict.fromkeys(counters, 0), []
             openings[scope_key] = suites[key], '    <testcase classname="%s" name="' % suites[key][0]
         (_name, counts, lines), opening = openings[scope_key]
-        secret_id = entry.get("secret_id")
-        kind, head, tail = (scope_cases if secret_id is None else secret_cases)(entry, shape)
-        name = ALL_SECRETS if secret_id is None else _xml_value(_name_or_id(entry, secret_id), _MAX_NAME, _xml_attribute)
+        kind, head, tail = (scope_cases if entry.get("secret_id") is None else secret_cases)(entry, shape)
+        return lines, counts, opening, kind, head, tail
+
+    contexts = {}  # the engine's shape -> case_context
+    for entry, shape, secret_id, secret_name in _junit_items(entries, shapes, rows):
+        context = None if shape is None else contexts.get(shape)
+        if context is None:
+            context = case_context(entry, shape)
+            if shape is not None:
+                contexts[shape] = context
+        lines, counts, opening, kind, head, tail = context
+        name = ALL_SECRETS if secret_id is None else _xml_value(secret_name, _MAX_NAME, _xml_attribute)
         if tail is None:
             lines.append(f"{opening}{name}{head}")
         else:
             lines.append(f"{opening}{name}{head}{_xml_value(secret_id, 80, _xml_text)}{tail}")
-        counts["tests"] += 1
         if kind is not None:
             counts[kind] += 1
+    for _name, counts, lines in suites.values():
+        counts["tests"] = len(lines)
     totals = {counter: sum(counts[counter] for _name, counts, _lines in suites.values()) for counter in counters}
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            "<testsuites%s>" % _xml_attributes(dict({"name": JUNIT_NAME}, **{c: totals[c] for c in counters}, time="0"))]

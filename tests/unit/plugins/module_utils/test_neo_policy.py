@@ -41,7 +41,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     utc_today,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit, render_markdown
 
 PROD = "aaaaaaaa-0000-4000-8000-000000000001"
 STAGING = "aaaaaaaa-0000-4000-8000-000000000002"
@@ -1465,11 +1465,11 @@ def governed_scenarios(draw):
     return rules, exceptions, projects, secrets_by_scope, seed
 
 
-def evaluate_governed(rules, exceptions, projects, secrets_by_scope, list_compliant=True):
+def evaluate_governed(rules, exceptions, projects, secrets_by_scope, list_compliant=True, compact_compliant=False):
     validated = normalize_rules(rules, "neo_secret_policy_rules")
     waivers = normalize_exceptions(exceptions, "neo_secret_policy_exceptions")
     scopes = plan_scopes(validated, ProjectDirectory(projects), "neo_secret_policy_rules", waivers, "neo_secret_policy_exceptions", TODAY)
-    return validated, waivers, build_plan(validated, scopes, secrets_by_scope, list_compliant, waivers, TODAY)
+    return validated, waivers, build_plan(validated, scopes, secrets_by_scope, list_compliant, waivers, TODAY, compact_compliant=compact_compliant)
 
 
 def oracle_ids(refs, projects):
@@ -1654,3 +1654,18 @@ def test_property_reports_from_the_plans_shapes_equal_reports_from_the_values(sc
                 "exceptions": exceptions_report(waivers, plan, TODAY), "entries": entries}
     assert render_json(document, shapes) == render_json(document)
     assert render_junit(document, shapes) == render_junit(document)
+
+    # The plan the action makes for the reports: compliant secrets as compact rows, not entries.
+    _rules, _exceptions, compact = evaluate_governed(rules, exceptions, projects, secrets_by_scope, list_compliant=False, compact_compliant=True)
+    assert compact.changes == plan.changes
+    assert compact.compliant_unlisted == sum(1 for entry in plan.entries if entry["status"] == "compliant")
+    assert sum(1 for row in compact.rows if row.__class__ is not int) == compact.compliant_unlisted
+    assert sorted(row for row in compact.rows if row.__class__ is int) == list(range(len(compact.entries)))
+    compact_entries = apply_results(compact, {key: value for key, value in outcomes.items() if value is not None}, check_mode)
+    compact_document = dict(document, summary=summarize(compact_entries, compact.projects_count, compact.compliant_unlisted),
+                            entries=compact_entries)
+    assert compact_document["summary"] == document["summary"]
+    compact_shapes = entry_shapes(compact, compact_entries)
+    assert render_json(compact_document, compact_shapes, compact.rows) == render_json(document)
+    assert render_junit(compact_document, compact_shapes, compact.rows) == render_junit(document)
+    assert render_markdown(compact_document) == render_markdown(document)
