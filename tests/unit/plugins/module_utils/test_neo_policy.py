@@ -1669,3 +1669,23 @@ def test_property_reports_from_the_plans_shapes_equal_reports_from_the_values(sc
     assert render_json(compact_document, compact_shapes, compact.rows) == render_json(document)
     assert render_junit(compact_document, compact_shapes, compact.rows) == render_junit(document)
     assert render_markdown(compact_document) == render_markdown(document)
+
+
+def test_compact_rows_keep_compliant_secrets_out_of_the_entries_but_in_the_reports():
+    records = {PROD: [secret("c", "C_OK", False, PROD, created_by_agent=True), secret("b", "B_DRIFT", True, PROD), secret("a", "A_OK", False, PROD)]}
+    rules, scopes = scopes_for([rule(["*"], False, projects=["Production"])])
+    listed = build_plan(rules, scopes, records, list_compliant=True)
+    assert build_plan(rules, scopes, records, list_compliant=True, compact_compliant=True).rows is None
+    compact = build_plan(rules, scopes, records, list_compliant=False, compact_compliant=True)
+    assert [entry["secret_name"] for entry in compact.entries] == ["B_DRIFT"] and compact.compliant_unlisted == 2
+    assert [row if row.__class__ is int else row[2:] for row in compact.rows] == [("a", "A_OK", None), 0, ("c", "C_OK", True)]
+    model = compact.rows[0][0]
+    assert compact.rows[2][0] is model and model["status"] == "compliant" and model["after"] is False
+    document = {"mode": "check", "summary": summarize(listed.entries, listed.projects_count), "entries": list(listed.entries)}
+    compact_document = dict(document, entries=list(compact.entries))
+    assert render_json(compact_document, compact.shapes, compact.rows) == render_json(document)
+    assert render_junit(compact_document, compact.shapes, compact.rows) == render_junit(document)
+    with pytest.raises(ValueError):
+        render_json(compact_document, None, compact.rows)
+    with pytest.raises(ValueError):
+        render_junit(dict(compact_document, entries=list(compact.entries) + ["not an entry"]), compact.shapes + ("x",), compact.rows)
