@@ -289,21 +289,26 @@ def _json_entry_lines(entries, shapes, rows=None):
         else:
             # A compact row of the engine: its id and name are text, its creator a flag or None.
             model, shape, secret_id, secret_name, created_by_agent = row
-            start, between, after_name, end = pieces(model, shape)
-            lines.append(f"{start}{_json_string(secret_id)}{between}{_json_string(secret_name)}{after_name}{_JSON_FLAGS[created_by_agent]}{end}")
+            lines.append(_json_line(pieces(model, shape), secret_id, secret_name, _JSON_FLAGS[created_by_agent]))
     return lines
 
 
 _JSON_OWN_VALUES = operator.itemgetter(*_JSON_OWN_FIELDS)
-_JSON_FLAGS = {True: "true", False: "false", None: "null"}
+# For a value known to be a flag or None (a compact row's creator), where True and 1 cannot meet.
+_JSON_FLAGS = dict(_JSON_CONSTANTS)
+
+
+def _json_line(pieces, secret_id, secret_name, created_by_agent_json):
+    """One entry's line: the pieces of its shape (_json_pieces) around its own encoded values."""
+    start, between, after_name, end = pieces
+    return f"{start}{_json_string(secret_id)}{between}{_json_string(secret_name)}{after_name}{created_by_agent_json}{end}"
 
 
 def _json_entry_line(entry, shape, pieces):
     try:
         secret_id, secret_name, created_by_agent = _JSON_OWN_VALUES(entry)
         if len(entry) == len(ENTRY_FIELDS):
-            start, between, after_name, end = pieces(entry, shape)
-            return f"{start}{_json_string(secret_id)}{between}{_json_string(secret_name)}{after_name}{_json_value(created_by_agent)}{end}"
+            return _json_line(pieces(entry, shape), secret_id, secret_name, _json_value(created_by_agent))
     except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
         pass
     return json.dumps(entry)
