@@ -11,6 +11,10 @@ secrets, 10 % drifted, one rule ``match: ["*"]``. In one run it measures:
   nothing);
 - for reference, the module alone (one task, no role) in check mode with the three report files:
   the difference is what the role's own tasks and loading it cost;
+- for reference, what any Ansible task or role pays to make the floor's calls: the floor's bare
+  client run from one task, and from a role shaped like secret_policy (argument specs, the task,
+  a debug task) that evaluates nothing and writes no report (bench/reference_collection.py);
+  check mode;
 - on a second simulator where every secret is drifted: its floor and the role in check mode
   with the reports (the task result then holds entries_limit entries of 10,000 drifted);
 - the baseline a user would otherwise write: an ``ansible.builtin.uri`` loop that lists the
@@ -29,15 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from bare_client import bare_client_calls  # pylint: disable=wrong-import-order
+from reference_collection import install as install_reference_collection  # pylint: disable=wrong-import-order
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
 COLLECTIONS = ROOT / "build" / "collections"
-THREADS = 8
 BASELINE_SLICE = 40
 
 
@@ -85,8 +90,11 @@ def median_runs(simulator, repeat, actions):
     return {name: (statistics.median(times[name]), counters[name]) for name in actions}
 
 
-def playbook_env(simulator, api_key):
-    return dict(os.environ, NEO_API_URL=simulator.url, NEO_API_KEY=api_key, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+def playbook_env(simulator, api_key, reference_collections=None):
+    """The environment of a playbook run against ``simulator``; ``reference_collections``: also where
+    the reference collection is (see bench/reference_collection.py)."""
+    paths = [str(COLLECTIONS)] + ([str(reference_collections)] if reference_collections else [])
+    return dict(os.environ, NEO_API_URL=simulator.url, NEO_API_KEY=api_key, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(paths),
                 ANSIBLE_INVENTORY=str(BENCH / "inventory.ini"), ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0")
 
 
@@ -96,21 +104,6 @@ def run_playbook(env, playbook, *args):
     if completed.returncode != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (playbook, completed.stdout[-3000:], completed.stderr[-3000:]))
     return completed
-
-
-def bare_client_calls(url, api_key, apply):
-    """The minimum API calls, made as fast as a bare client with 8 threads can."""
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=THREADS)
-    session.mount("http://", adapter)
-    session.headers["X-Api-Key"] = api_key
-    projects = session.get(url + "/api/v1/projects", timeout=30).json()["projects"]
-    with ThreadPoolExecutor(THREADS) as pool:
-        lists = pool.map(lambda p: session.get(url + "/api/v1/secrets", params={"project_id": p["id"]}, timeout=30).json()["secrets"], projects)
-        drifted = [s["id"] for secrets in lists for s in secrets if s["default_available"]]
-        if apply:
-            list(pool.map(lambda i: session.patch(url + "/api/v1/secrets/" + i, json={"default_available": False}, timeout=30).raise_for_status(), drifted))
-    return len(projects), len(drifted)
 
 
 def calls(counters):
@@ -136,7 +129,7 @@ def main():
     total = len(seed["secrets"])
     drifted = sum(1 for s in seed["secrets"] if s["default_available"])
     simulator = Simulator(seed_path, options.latency_ms, workdir)
-    env = playbook_env(simulator, api_key)
+    env = playbook_env(simulator, api_key, install_reference_collection(workdir / "collections"))
     reports = ["-e", json.dumps({"bench_report_dir": str(workdir)})]
     try:
         measured = median_runs(simulator, options.repeat, {
@@ -147,6 +140,8 @@ def main():
             "role_check_reports": lambda: run_playbook(env, "policy_reports.yml", "--check", *reports),
             "module_check_reports": lambda: run_playbook(env, "policy_module_reports.yml", "--check", *reports),
             "role_apply_reports": lambda: run_playbook(env, "policy_reports.yml", *reports),
+            "reference_module_check": lambda: run_playbook(env, "reference_module.yml", "--check"),
+            "reference_role_check": lambda: run_playbook(env, "reference_role.yml", "--check"),
         })
         empty, _counters = measured["empty"]
         lists, list_counters = measured["lists"]
@@ -155,6 +150,11 @@ def main():
         role_check_reports, check_counters = measured["role_check_reports"]
         module_check_reports, module_counters = measured["module_check_reports"]
         role_apply, apply_counters = measured["role_apply_reports"]
+        reference_module, reference_counters = measured["reference_module_check"]
+        reference_role, _counters = measured["reference_role_check"]
+        # An apply from a reset simulator, then the second apply, which must write nothing.
+        simulator.reset()
+        run_playbook(env, "policy_reports.yml", *reports)
         before_second = simulator.counters()["writes"]
         run_playbook(env, "policy_reports.yml", *reports)
         second_apply_writes = simulator.counters()["writes"] - before_second
@@ -213,6 +213,8 @@ def main():
     row("role, check mode, 3 reports", role_check_reports, check_counters, floor_check)
     row("module alone, check mode, 3 reports", module_check_reports, module_counters, floor_check)
     row("role, apply, 3 reports", role_apply, apply_counters, floor_apply)
+    row("reference: floor's calls, one task", reference_module, reference_counters, floor_check)
+    row("reference: floor's calls, a role", reference_role, reference_counters, floor_check)
     row("all %d drifted: floor, check" % all_drifted, all_drift_floor, None, None)
     row("all %d drifted: role, check, 3 reports" % all_drifted, all_drift_check, all_drift_counters, all_drift_floor)
     row("baseline uri loop (per secret, 40)", baseline, baseline_counters, None, per_secret_of=BASELINE_SLICE)
@@ -226,6 +228,9 @@ def main():
             report_secrets, 100.0 * (role_check_reports - role_check) / role_check),
         "the role's own tasks (argument validation, the table) and loading it: +%.2f s over the module alone, check mode with reports"
         % (role_check_reports - module_check_reports),
+        "what any role making the floor's calls pays (the reference role): %.2fx the check floor; the role with the 3 reports takes %.2fx"
+        " the reference role (the collection's own work: %+.2f s)" % (
+            reference_role / floor_check, role_check_reports / reference_role, role_check_reports - reference_role),
     ]
     targets = [
         ("check mode with reports within 1.3x of its floor", role_check_reports <= 1.3 * floor_check, "%.2fx" % (role_check_reports / floor_check)),
