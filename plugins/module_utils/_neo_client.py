@@ -148,25 +148,6 @@ def _normalise_api_url(api_url):
     return url
 
 
-class _HeaderAuth:
-    """requests auth hook setting one header.
-
-    Passing an explicit auth object also stops requests from reading ``~/.netrc``, which
-    would otherwise replace ``Authorization: Bearer`` with Basic auth.
-    """
-
-    def __init__(self, name, value):
-        self.name = name
-        self.value = value
-
-    def __call__(self, prepared):
-        prepared.headers[self.name] = self.value
-        return prepared
-
-    def __repr__(self):
-        return "<_HeaderAuth %s: (hidden)>" % self.name
-
-
 # ---------------------------------------------------------------------- whole-request deadline
 
 _CURRENT = threading.local()
@@ -332,7 +313,6 @@ class NeoClient:
         monotonic=time.monotonic,
         rng=random.random,
         on_retry=None,
-        session=None,
         page_limit=100,
         list_timeout=DEFAULT_LIST_TIMEOUT,
         max_pages=MAX_PAGES,
@@ -351,14 +331,14 @@ class NeoClient:
             api_key = _check_credential("api_key", api_key)
             if not api_key.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_key must start with %s (value not shown); a JWT goes in api_token" % API_KEY_PREFIX)
-            self._auth = _HeaderAuth("X-Api-Key", api_key)
+            credential_header = ("X-Api-Key", api_key)
             self.auth_scheme = "api_key"
             self._credential = api_key
         else:
             api_token = _check_credential("api_token", api_token)
             if api_token.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
-            self._auth = _HeaderAuth("Authorization", "Bearer " + api_token)
+            credential_header = ("Authorization", "Bearer " + api_token)
             self.auth_scheme = "api_token"
             self._credential = api_token
         self.api_url = _normalise_api_url(api_url)
@@ -374,7 +354,7 @@ class NeoClient:
             if not isinstance(ca_path, str) or not os.path.exists(ca_path):
                 raise NeoConfigError("ca_path: no such file or directory: %s" % one_line(ca_path, 200))
         self.ca_path = ca_path
-        # The environment's CA bundle, as requests would read it on every request (see the session below).
+        # The environment's CA bundle, read once (a requests.Session would read it for every request; see below).
         self._verify = (ca_path or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True) if self.validate_certs else False
         self.timeout = timeout
         self.list_timeout = float(list_timeout)
@@ -400,26 +380,26 @@ class NeoClient:
         if not self.validate_certs:
             # The plugins warn once, as an Ansible warning; urllib3 would print to stderr per request.
             urllib3.disable_warnings(InsecureRequestWarning)
-        if session is None:
-            session = requests.Session()
-            # requests reads the proxy and CA bundle variables and ~/.netrc again for every request
-            # (a sixth of its CPU time per request here). A client talks to one API URL: the proxy
-            # for it and the CA bundle are read once, here and above; ~/.netrc never (the
-            # credentials are api_key or api_token only).
-            session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self.api_url)
-            adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-        session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        self._session = session
+        # A request is prepared and handed to the connection pool's adapter directly, not through a
+        # requests.Session: the session's per-request work (merging its settings, cookies and hooks,
+        # the environment) cost a tenth of the client's CPU time per request (docs/performance.md),
+        # and none of it applies to a client of one API URL with one credential. So:
+        # - the proxy for the API URL and the CA bundle are read once, here and above (a session
+        #   would read them, and ~/.netrc, again for every request);
+        # - cookies the API sets are not sent back (the credential is the only authentication);
+        # - redirects are never followed (the adapter does not follow them).
+        self._proxies = requests.utils.get_environ_proxies(self.api_url)
+        self._adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        self._headers = requests.utils.default_headers()
+        self._headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self._headers[credential_header[0]] = credential_header[1]
 
     def __repr__(self):
         return "<NeoClient %s (%s)>" % (self.api_url, self.auth_scheme)
 
     def close(self):
         self._watchdog.close()
-        self._session.close()
+        self._adapter.close()
 
     # ------------------------------------------------------------------ public API
 
@@ -685,10 +665,9 @@ class NeoClient:
             _CURRENT.watch = watch
             started = time.perf_counter()
             try:
-                response = self._session.request(
-                    method, url, params=params, json=json, auth=self._auth,
-                    timeout=(self.timeout, self.timeout), allow_redirects=False, verify=self._verify, stream=True,
-                )
+                prepared = requests.PreparedRequest()
+                prepared.prepare(method=method, url=url, headers=self._headers, params=params, json=json)
+                response = self._adapter.send(prepared, stream=True, timeout=(self.timeout, self.timeout), verify=self._verify, proxies=self._proxies)
                 status = response.status_code
                 if 200 <= status < 300:
                     content = self._read_body(response, method, path, MAX_BODY_BYTES)

@@ -168,7 +168,7 @@ def test_missing_requests_is_a_config_error(monkeypatch):
 
 def test_repr_hides_credentials():
     client = NeoClient("https://neo.example.test", api_key=ALICE_KEY)
-    assert CANARY not in repr(client) and CANARY not in repr(client._auth)
+    assert CANARY not in repr(client) and CANARY not in str(client)
 
 
 # --------------------------------------------------------------------------- pagination
@@ -522,6 +522,19 @@ def test_netrc_is_never_read(stub, monkeypatch, tmp_path):
     stub.reply([secret(1)])
     make_client(stub.url).list_secrets()
     assert "Authorization" not in stub.requests[0]["headers"]
+
+
+def test_cookies_are_not_sent_back(stub):
+    # The credential is the only authentication: a cookie the API (or a proxy in front of it) sets
+    # is not kept, and every request carries the same headers.
+    stub.reply([secret(1)], headers={"Set-Cookie": "session=CANARYcookie; Path=/"})
+    stub.reply([secret(2)])
+    client = make_client(stub.url)
+    client.list_secrets()
+    client.list_secrets()
+    assert len(stub.requests) == 2
+    assert not any(name.lower() == "cookie" for request in stub.requests for name in request["headers"])
+    assert stub.requests[0]["headers"] == stub.requests[1]["headers"]
 
 
 def inconsistent_twice(stub, *pages):
