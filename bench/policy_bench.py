@@ -99,7 +99,7 @@ def playbook_env(simulator, api_key, reference_collections=None):
 
 
 def run_playbook(env, playbook, *args):
-    """Run one playbook; raise SystemExit with its output if it fails."""
+    """Run one playbook (a name in bench/, or a path); raise SystemExit with its output if it fails."""
     completed = subprocess.run([ANSIBLE_PLAYBOOK, str(BENCH / playbook), *args], env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (playbook, completed.stdout[-3000:], completed.stderr[-3000:]))
@@ -129,7 +129,8 @@ def main():
     total = len(seed["secrets"])
     drifted = sum(1 for s in seed["secrets"] if s["default_available"])
     simulator = Simulator(seed_path, options.latency_ms, workdir)
-    env = playbook_env(simulator, api_key, install_reference_collection(workdir / "collections"))
+    reference_collections, reference_module_playbook, reference_role_playbook = install_reference_collection(workdir)
+    env = playbook_env(simulator, api_key, reference_collections)
     reports = ["-e", json.dumps({"bench_report_dir": str(workdir)})]
     try:
         measured = median_runs(simulator, options.repeat, {
@@ -140,8 +141,8 @@ def main():
             "role_check_reports": lambda: run_playbook(env, "policy_reports.yml", "--check", *reports),
             "module_check_reports": lambda: run_playbook(env, "policy_module_reports.yml", "--check", *reports),
             "role_apply_reports": lambda: run_playbook(env, "policy_reports.yml", *reports),
-            "reference_module_check": lambda: run_playbook(env, "reference_module.yml", "--check"),
-            "reference_role_check": lambda: run_playbook(env, "reference_role.yml", "--check"),
+            "reference_module_check": lambda: run_playbook(env, reference_module_playbook, "--check"),
+            "reference_role_check": lambda: run_playbook(env, reference_role_playbook, "--check"),
         })
         empty, _counters = measured["empty"]
         lists, list_counters = measured["lists"]

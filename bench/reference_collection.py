@@ -8,7 +8,8 @@ line of the result and fails on a flag of it. It evaluates no rule and writes no
 costs over the floor is what any Ansible module or role pays to make these calls, and what the
 secret_policy role costs over it is the collection's own work.
 
-Written into the benchmark's temporary directory at run time, never into the repository.
+Written, with a playbook for each, into the benchmark's temporary directory at run time, never
+into the repository (where linters would look for a collection that is not installed).
 """
 import pathlib
 import shutil
@@ -75,13 +76,46 @@ argument_specs:
 }
 
 
-def install(collections_dir):
-    """Write the collection under ``collections_dir``/ansible_collections; return ``collections_dir``."""
-    root = pathlib.Path(collections_dir) / "ansible_collections" / NAMESPACE / NAME
+PLAYBOOKS = {
+    "reference_module.yml": """---
+# The floor's API calls as the one task of a play.
+- name: Make the floor's API calls from one task
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Make the floor's API calls
+      neo_bench.reference.bare_calls:
+""",
+    "reference_role.yml": """---
+# The cheapest role that makes the policy's API calls: what the secret_policy role costs over it
+# is the collection's own work.
+- name: Make the floor's API calls from the reference role
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: neo_bench.reference.bare_policy
+      vars:
+        bare_policy_rules:
+          - match: ["*"]
+            default_available: false
+""",
+}
+
+
+def install(workdir):
+    """Write the collection under ``workdir``/collections and its playbooks into ``workdir``.
+
+    Returns (the collections path to add to ANSIBLE_COLLECTIONS_PATH, the module's playbook, the role's playbook).
+    """
+    workdir = pathlib.Path(workdir)
+    collections_dir = workdir / "collections"
+    root = collections_dir / "ansible_collections" / NAMESPACE / NAME
     for relative, text in FILES.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     (root / "plugins" / "plugin_utils").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(BENCH / "bare_client.py", root / "plugins" / "plugin_utils" / "bare_client.py")
-    return pathlib.Path(collections_dir)
+    for name, text in PLAYBOOKS.items():
+        (workdir / name).write_text(text)
+    return collections_dir, workdir / "reference_module.yml", workdir / "reference_role.yml"
