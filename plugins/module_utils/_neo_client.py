@@ -331,14 +331,14 @@ class NeoClient:
             api_key = _check_credential("api_key", api_key)
             if not api_key.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_key must start with %s (value not shown); a JWT goes in api_token" % API_KEY_PREFIX)
-            credential_header = ("X-Api-Key", api_key)
+            credential_header, credential_value = "X-Api-Key", api_key
             self.auth_scheme = "api_key"
             self._credential = api_key
         else:
             api_token = _check_credential("api_token", api_token)
             if api_token.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
-            credential_header = ("Authorization", "Bearer " + api_token)
+            credential_header, credential_value = "Authorization", "Bearer " + api_token
             self.auth_scheme = "api_token"
             self._credential = api_token
         self.api_url = _normalise_api_url(api_url)
@@ -392,7 +392,7 @@ class NeoClient:
         self._adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
         self._headers = requests.utils.default_headers()
         self._headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        self._headers[credential_header[0]] = credential_header[1]
+        self._headers[credential_header] = credential_value
 
     def __repr__(self):
         return "<NeoClient %s (%s)>" % (self.api_url, self.auth_scheme)
