@@ -3,9 +3,11 @@
 Scenario: the simulator (a separate process) with 5 ms latency per request, 100 projects x 100
 secrets, 10 % drifted, one rule ``match: ["*"]``. In one run it measures:
 
-- the floor, which no implementation can beat: an empty playbook plus the minimum API calls
-  (1 project list, 1 list per project, 1 PATCH per drifted secret) made by a bare `requests`
-  client with 8 threads; separately for check mode (no PATCH) and apply;
+- the floor: an empty playbook plus the minimum API calls (1 project list, 1 list per project,
+  1 PATCH per drifted secret) made by a bare `requests` client with 8 threads in this process,
+  `requests` already imported (bench/bare_client.py); separately for check mode (no PATCH) and
+  apply. No Ansible task reaches it: a task pays its worker's fork and the import of `requests`
+  (see the reference rows below);
 - the role in check mode without report files, and in check mode and apply mode with the three
   report files (JSON, JUnit, Markdown: every covered secret), then a second apply (must write
   nothing);
