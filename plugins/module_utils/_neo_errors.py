@@ -53,11 +53,17 @@ def plural(count, word, plural_word=None):
 
 
 class NeoError(Exception):
-    """Base of every error written for the user; ``str()`` is the one-line message."""
+    """Base of every error written for the user; ``str()`` is the one-line message.
 
-    def __init__(self, message):
+    ``reason`` is a stable, short text (one of the ``REASON_*`` below, never the API's words) for
+    code that sorts failures: the policy's accounting, the API probe, the event source. A failure
+    travels as the error itself; nothing parses its message.
+    """
+
+    def __init__(self, message, reason=None):
         super().__init__(message)
         self.message = message
+        self.reason = reason
 
     def __str__(self):
         return self.message
@@ -91,9 +97,10 @@ class NeoStateError(NeoError, RuntimeError):
     """The API answered a write with a state other than the one asked for."""
 
 
-# NeoApiError.reason: what was wrong with an answer the client refused, in its own words (never
-# the API's), for programs that sort failures (the API probe). None for an HTTP error status or a
-# failed transport, which ``status`` and ``detail`` describe.
+# Stable reasons. None where ``status`` (an HTTP error) or the message says it all.
+REASON_NOT_ATTEMPTED = "not attempted"  # never sent: the API had rejected the credentials earlier in this run
+REASON_NOT_SENT = "not sent"  # the request surely never reached the server (no connection could be made)
+REASON_TRANSPORT = "transport"  # the connection failed or timed out after the request may have reached the server
 REASON_UNRECOGNISED_LIST = "unrecognised list response"
 REASON_INCONSISTENT_LIST = "inconsistent list (read twice)"
 REASON_LIST_TIME_OUT = "list time-out"
@@ -108,23 +115,34 @@ REASON_INVALID_RECORD = "invalid record"
 class NeoApiError(NeoError):
     """A Neo API call failed.
 
-    Attributes: ``status`` (HTTP status, None for transport failures), ``code`` (the stable
-    machine code of ErrorResponse), ``error_id`` (correlation id), ``kind``, ``detail`` (human
-    text), ``method``, ``path``, ``retries`` (retries done before giving up), ``sent``
-    (False when the request was never sent, e.g. after the API rejected the credentials) and
-    ``reason`` (one of the ``REASON_*`` texts when the client refused the answer, else None).
+    ``status``: the HTTP status (None when there was no answer); ``code`` and ``error_id``: the
+    stable machine code and the correlation id of an ErrorResponse; ``reason``: see above.
     """
 
-    def __init__(self, message, status=None, code=None, error_id=None, detail=None, method=None, path=None, retries=0, kind=None,
-                 sent=True, reason=None):
-        super().__init__(message)
-        self.reason = reason
+    def __init__(self, message, status=None, code=None, error_id=None, reason=None, **legacy):
+        # TRANSITION (removed before the refactoring lands): the old keyword fields are accepted and dropped.
+        if legacy.get("sent") is False and reason is None:
+            reason = REASON_NOT_ATTEMPTED
+        super().__init__(message, reason)
         self.status = status
         self.code = code
         self.error_id = error_id
-        self.detail = detail
-        self.method = method
-        self.path = path
-        self.retries = retries
-        self.kind = kind
-        self.sent = sent
+
+    @property
+    def sent(self):
+        """TRANSITION: use ``reason == REASON_NOT_ATTEMPTED``."""
+        return self.reason != REASON_NOT_ATTEMPTED
+
+
+def may_have_reached_server(err):
+    """Whether a failed write may still have been carried out (so it must never be sent again blindly).
+
+    True for a 5xx, for a 2xx whose answer could not be used (the write was done), and for a
+    connection that failed after the request may have been sent; false for a 4xx (the API refused
+    it) and for a request that was never sent.
+    """
+    if not isinstance(err, NeoApiError):
+        return False
+    if err.status is not None:
+        return err.status >= 500 or 200 <= err.status < 300
+    return err.reason == REASON_TRANSPORT
