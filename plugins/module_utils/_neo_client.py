@@ -10,37 +10,37 @@ hold everywhere (docs/guarantees.md lists them with the tests that prove them):
   ``Neo API 403 forbidden (error_id 1a2b3c): not a member of this project``. Messages never
   contain credentials (the API key and token, and a secret's value sent in a POST, are scrubbed
   out of any text the API sends back), header values, request bodies or invisible format
-  characters.
+  characters. ``reason`` says REASON_NOT_SENT for a connection that could not be made,
+  REASON_TRANSPORT for one that failed after the request may have reached the server.
+* One ``requests.Session`` per client: proxies (``NO_PROXY`` included) and the CA bundle of the
+  environment are requests' own. ``~/.netrc`` is never read and cookies are never sent back: the
+  credential is the only authentication.
 * Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
   PATCH into a GET.
-* Time. ``timeout`` bounds each whole request: connecting, the headers and the whole body (a
-  watchdog closes the connection of a request that outlives it, so a body trickling in byte by
-  byte ends too). A body over ``MAX_BODY_BYTES`` is refused. One list is bounded by
-  ``MAX_PAGES`` pages and by ``list_timeout`` seconds.
+* Time. ``timeout`` bounds each whole attempt: connecting, the headers and the whole body
+  (``_neo_deadline``: a body trickling in byte by byte ends too). A body over ``MAX_BODY_BYTES``
+  is refused. One list is bounded by ``MAX_PAGES`` pages and by ``LIST_TIMEOUT`` seconds.
 * Retries are bounded (``retries`` retries, so ``retries + 1`` attempts). GET and PATCH (setting
   a flag or changing a project is idempotent) are retried on 429, 500, 502, 503, 504, dropped
   connections and time-outs. POST is retried only on 429 and when the request surely never
   reached the server: a blind POST retry could create a duplicate secret or project.
-  ``Retry-After`` (seconds or HTTP date) is honoured, capped at ``max_retry_wait``; otherwise
+  ``Retry-After`` (seconds or HTTP date) is honoured, capped at ``MAX_RETRY_WAIT``; otherwise
   full-jitter exponential back-off. A proxy's 407 is never retried.
 * Retry budget (storm bound). One client (one task) sleeps at most ``retry_budget`` =
-  ``retries * max_retry_wait`` seconds in total for retries, over all its requests and threads.
+  ``retries * MAX_RETRY_WAIT`` seconds in total for retries, over all its requests and threads.
 * Credentials rejected. After a 401 no further request is sent: every later call fails at once
-  with ``sent`` False, so callers can report their remaining work as not attempted.
+  with reason REASON_NOT_ATTEMPTED, so callers can report their remaining work as not attempted.
 * Lists are read completely and consistently before anything is returned (see ``_list``); a
   partial or inconsistent list is never returned.
 * Secret records never carry a ``value`` key out of the client, even if the API sent one.
 """
 from __future__ import annotations
 
-import datetime
-import email.utils
-import heapq
+import http.cookiejar
+import itertools
 import json
-import math
 import os
 import random
-import socket
 import sys
 import threading
 import time
@@ -49,17 +49,18 @@ from urllib.parse import quote, urlsplit
 try:
     import requests
     import urllib3
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError, ReadTimeoutError
+    from requests import Session
+    from requests.auth import AuthBase
+    from urllib3.exceptions import HTTPError, InsecureRequestWarning, InvalidHeader, MaxRetryError, NewConnectionError, ReadTimeoutError
+    from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
-    HTTPAdapter = HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
+    AuthBase = Retry = Session = object
 else:
     HAS_REQUESTS = True
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import DEFAULT_API_URL
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_deadline import WatchedAdapter, Watchdog
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     REASON_BODY_TOO_LARGE,
     REASON_EMPTY_BODY,
@@ -67,8 +68,11 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     REASON_INVALID_JSON,
     REASON_INVALID_RECORD,
     REASON_LIST_TIME_OUT,
+    REASON_NOT_ATTEMPTED,
+    REASON_NOT_SENT,
     REASON_REDIRECTED,
     REASON_TOO_MANY_PAGES,
+    REASON_TRANSPORT,
     REASON_UNRECOGNISED_LIST,
     NeoApiError,
     NeoConfigError,
@@ -84,25 +88,29 @@ API_KEY_PREFIX = "neo_sk_"
 SECRETS_PATH = "/api/v1/secrets"
 PROJECTS_PATH = "/api/v1/projects"
 
-# Policies of _request: which failures may be retried.
-RETRY_IDEMPOTENT = "idempotent"  # GET, PATCH: transient statuses and transport failures
-RETRY_CREATE = "create"  # POST: only 429 and requests that never reached the server
 RETRYABLE_STATUSES = frozenset([429, 500, 502, 503, 504])
-
+IDEMPOTENT_METHODS = frozenset(["GET", "PATCH"])
+MAX_RETRY_WAIT = 30.0
+PAGE_LIMIT = 100
 MAX_PAGES = 1000
-DEFAULT_LIST_TIMEOUT = 300.0
+LIST_TIMEOUT = 300.0
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 1024 * 1024
 READ_CHUNK_BYTES = 256 * 1024
 REDACTED = "********"
 
-_PRINTABLE_ASCII = frozenset(range(0x21, 0x7f))
+# Response headers an observer is told about (lower-case names, or prefixes of names): request ids,
+# rate limits, retry hints and what answered. No other header value ever reaches an observer.
+REQUEST_ID_HEADERS = frozenset(("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "x-amz-request-id", "x-trace-id", "cf-ray"))
+RATE_LIMIT_PREFIXES = ("x-ratelimit", "x-rate-limit", "ratelimit")
+OBSERVED_HEADERS = REQUEST_ID_HEADERS | frozenset(("retry-after", "content-type", "server", "via"))
 
-# Response headers an observer is told about (lower-case names, or prefixes of names): rate limits,
-# retry hints, request ids and what answered. No other header value ever reaches an observer.
-OBSERVED_HEADERS = frozenset(("retry-after", "x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid", "x-amz-request-id",
-                              "x-trace-id", "cf-ray", "content-type", "server", "via"))
-OBSERVED_HEADER_PREFIXES = ("x-ratelimit", "x-rate-limit", "ratelimit")
+# What the unit tests replace (monkeypatch), so that none of them really waits or depends on chance.
+_sleep = time.sleep
+_random = random.random
+_monotonic = time.monotonic
+
+_PRINTABLE_ASCII = frozenset(range(0x21, 0x7f))
 
 
 def _is_int(value):
@@ -148,133 +156,61 @@ def _normalise_api_url(api_url):
     return url
 
 
-# ---------------------------------------------------------------------- whole-request deadline
+class _Retry(Retry):
+    """urllib3's retry rules (methods, statuses, connect and read errors, Retry-After), driven by ``_request``.
 
-_CURRENT = threading.local()
-
-
-class _Watch:
-    """The deadline of one request: the socket it reads from is shut down when it expires."""
-
-    __slots__ = ("deadline", "expired", "_done", "_sock", "_lock")
-
-    def __init__(self, deadline):
-        self.deadline = deadline
-        self.expired = False
-        self._done = False
-        self._sock = None
-        self._lock = threading.Lock()
-
-    def attach(self, sock):
-        with self._lock:
-            self._sock = sock
-            if self.expired:
-                _shutdown(sock)
-
-    def expire(self):
-        with self._lock:
-            if self._done:
-                return
-            self.expired = True
-            if self._sock is not None:
-                _shutdown(self._sock)
-
-    def finish(self):
-        with self._lock:
-            self._done = True
-            self._sock = None
-
-    def __lt__(self, other):
-        return self.deadline < other.deadline
-
-
-def _shutdown(sock):
-    # socket.socket's own shutdown, also for a TLS socket: the blocked reader then sees the end
-    # of the stream, while the TLS object it is using stays intact.
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except (OSError, TypeError):
-        pass
-
-
-class _Watchdog:
-    """One thread per client that expires the watches whose deadline has passed.
-
-    A timer thread per request would cost a thread start per request; here a request costs a
-    heap push, and a finished watch is simply dropped when it reaches the top.
+    ``_request`` makes the attempts itself rather than mounting this in the adapter, where urllib3
+    would retry inside one ``send``: an attempt only ends once its whole body is read (a body cut
+    off is retried like a dropped connection), and each attempt is observed and has its own deadline.
+    On top of urllib3: a POST is retried on 429 too (the API refused it: nothing was created), and
+    only on that status; the back-off is full jitter, which spreads the retries of concurrent threads.
     """
 
-    def __init__(self, clock=time.monotonic):
-        self._clock = clock
-        self._condition = threading.Condition()
-        self._heap = []
-        self._thread = None
-        self._closed = False
+    RETRY_AFTER_STATUS_CODES = frozenset()  # retry exactly the statuses listed, Retry-After or not
 
-    def watch(self, seconds):
-        watch = _Watch(self._clock() + seconds)
-        with self._condition:
-            heapq.heappush(self._heap, watch)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="neo-request-deadlines", daemon=True)
-                self._thread.start()
-            elif self._heap[0] is watch:
-                self._condition.notify()
-        return watch
+    def is_retry(self, method, status_code, has_retry_after=False):
+        return status_code == 429 or super().is_retry(method, status_code, has_retry_after)
 
-    def _run(self):
-        with self._condition:
-            while not self._closed:
-                now = self._clock()
-                while self._heap and (self._heap[0]._done or self._heap[0].deadline <= now):  # pylint: disable=protected-access
-                    heapq.heappop(self._heap).expire()
-                self._condition.wait(self._heap[0].deadline - now if self._heap else None)
+    def parse_retry_after(self, retry_after):
+        try:
+            return min(super().parse_retry_after(retry_after), MAX_RETRY_WAIT)
+        except InvalidHeader:  # neither seconds nor an HTTP date: back off instead
+            return None
 
-    def close(self):
-        with self._condition:
-            self._closed = True
-            self._condition.notify()
+    def get_backoff_time(self):
+        return _random() * min(MAX_RETRY_WAIT, self.backoff_factor * 2 ** (len(self.history) - 1))
+
+    def wait(self, response=None):
+        """Seconds to wait before the retry this object was incremented for."""
+        retry_after = self.get_retry_after(response) if response is not None else None
+        return self.get_backoff_time() if retry_after is None else retry_after
+
+    def never_sent(self, error):
+        """Whether a request that failed with ``error`` (a urllib3 error) surely never reached the server."""
+        return self._is_connection_error(error)
 
 
-def _watched(connection_class):
-    """A urllib3 connection class that hands its socket to the current request's watch."""
+class _Session(Session):
+    """A session that never follows a redirect.
 
-    class WatchedConnection(connection_class):  # pylint: disable=too-few-public-methods
-        def getresponse(self, *args, **kwargs):  # pylint: disable=signature-differs
-            watch = getattr(_CURRENT, "watch", None)
-            if watch is not None and self.sock is not None:
-                watch.attach(self.sock)
-            return super().getresponse(*args, **kwargs)
-
-    WatchedConnection.__name__ = "Watched" + connection_class.__name__
-    return WatchedConnection
-
-
-if HAS_REQUESTS:
-    class _WatchedHTTPPool(HTTPConnectionPool):
-        ConnectionCls = _watched(HTTPConnection)
-
-    class _WatchedHTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = _watched(HTTPSConnection)
-
-    _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter with connection pools whose sockets the watchdog can close.
-
-    SOCKS proxies keep their own pools: behind one, only ``timeout`` per read applies.
+    With ``allow_redirects=False`` requests would still read a redirect's whole body, unbounded,
+    to prepare ``Response.next``.
     """
 
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+    def get_redirect_target(self, resp):
+        return None
 
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if not proxy.lower().startswith("socks"):
-            manager.pool_classes_by_scheme = _WATCHED_POOLS
-        return manager
+
+class _Credential(AuthBase):
+    """The credential header. As the session's auth it also keeps requests from reading ``~/.netrc``."""
+
+    def __init__(self, header, value):
+        self.header = header
+        self.value = value
+
+    def __call__(self, request):
+        request.headers[self.header] = self.value
+        return request
 
 
 class _Inconsistent(Exception):
@@ -285,39 +221,18 @@ class NeoClient:
     """Thread-safe client of the Neo API secrets and projects endpoints.
 
     Construction validates the options (raising ``NeoConfigError`` naming the option) and
-    never makes an HTTP request. ``sleep``, ``now``, ``monotonic`` and ``rng`` are injectable
-    so that tests never really wait; ``on_retry(message)`` is called with a one-line message
-    before each retry (plugins return it as a warning). ``retry_count`` counts retries over
-    the client's life.
+    never makes an HTTP request. ``on_retry(message)`` is called with a one-line message
+    before each retry (plugins return it as a warning); ``pool_size`` is how many connections
+    concurrent threads may keep open. ``retry_count`` counts retries over the client's life.
 
     ``observer`` (default None: nothing is recorded) is called with one small dict of facts per
-    HTTP attempt (``event`` "response": method, path, query parameter names, status, HTTP
-    version, allow-listed headers, seconds) and per list page received (``event`` "page": the
-    envelope and pagination keys, item count, record field names). Never a body, a record value,
-    a credential or another header (see ``_observe_response`` and ``_observe_page``).
+    HTTP attempt (``event`` "response") and per list page (``event`` "page", what the list reader
+    decided); see ``_observe_response`` and ``_observe_page``. Never a body, a record value, a
+    credential or another header.
     """
 
-    def __init__(
-        self,
-        api_url=DEFAULT_API_URL,
-        api_key=None,
-        api_token=None,
-        validate_certs=True,
-        ca_path=None,
-        timeout=30,
-        retries=5,
-        max_retry_wait=30.0,
-        pool_size=8,
-        sleep=time.sleep,
-        now=time.time,
-        monotonic=time.monotonic,
-        rng=random.random,
-        on_retry=None,
-        page_limit=100,
-        list_timeout=DEFAULT_LIST_TIMEOUT,
-        max_pages=MAX_PAGES,
-        observer=None,
-    ):
+    def __init__(self, api_url=DEFAULT_API_URL, api_key=None, api_token=None, validate_certs=True, ca_path=None, timeout=30, retries=5,
+                 pool_size=8, on_retry=None, observer=None):
         if not HAS_REQUESTS:
             raise NeoConfigError(
                 "Failed to import the required Python library (requests) on the controller's Python %s; "
@@ -331,75 +246,61 @@ class NeoClient:
             api_key = _check_credential("api_key", api_key)
             if not api_key.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_key must start with %s (value not shown); a JWT goes in api_token" % API_KEY_PREFIX)
-            credential_header, credential_value = "X-Api-Key", api_key
+            credential = _Credential("X-Api-Key", api_key)
             self.auth_scheme = "api_key"
             self._credential = api_key
         else:
             api_token = _check_credential("api_token", api_token)
             if api_token.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
-            credential_header, credential_value = "Authorization", "Bearer " + api_token
+            credential = _Credential("Authorization", "Bearer " + api_token)
             self.auth_scheme = "api_token"
             self._credential = api_token
         self.api_url = _normalise_api_url(api_url)
-        for name, value in (("timeout", timeout), ("list_timeout", list_timeout)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-                raise NeoConfigError("%s must be a positive number of seconds" % name)
-        for name, value, minimum in (("retries", retries, 0), ("page_limit", page_limit, 1), ("pool_size", pool_size, 1),
-                                     ("max_pages", max_pages, 1)):
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+            raise NeoConfigError("timeout must be a positive number of seconds")
+        for name, value, minimum in (("retries", retries, 0), ("pool_size", pool_size, 1)):
             if not _is_int(value) or value < minimum:
                 raise NeoConfigError("%s must be an integer >= %d" % (name, minimum))
         self.validate_certs = bool(validate_certs)
-        if ca_path is not None:
-            if not isinstance(ca_path, str) or not os.path.exists(ca_path):
-                raise NeoConfigError("ca_path: no such file or directory: %s" % one_line(ca_path, 200))
+        if ca_path is not None and not (isinstance(ca_path, str) and os.path.exists(ca_path)):
+            raise NeoConfigError("ca_path: no such file or directory: %s" % one_line(ca_path, 200))
         self.ca_path = ca_path
-        # The environment's CA bundle, read once (a requests.Session would read it for every request; see below).
-        self._verify = (ca_path or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True) if self.validate_certs else False
+        # Given with each request: True lets requests use REQUESTS_CA_BUNDLE; a session's own
+        # ``verify = False`` would lose against that variable.
+        self._verify = (ca_path or True) if self.validate_certs else False
         self.timeout = timeout
-        self.list_timeout = float(list_timeout)
-        self.max_pages = max_pages
         self.retries = retries
-        self.max_retry_wait = float(max_retry_wait)
-        self.page_limit = page_limit
-        self._sleep = sleep
-        self._now = now
-        self._monotonic = monotonic
-        self._rng = rng
+        self.page_limit = PAGE_LIMIT
+        self._retry = _Retry(total=retries, other=0, allowed_methods=IDEMPOTENT_METHODS, status_forcelist=RETRYABLE_STATUSES, backoff_factor=0.5)
         self._on_retry = on_retry
         self._observer = observer
         self._lock = threading.Lock()
         self.retry_count = 0
         # Total seconds this client may sleep for retries, over all requests and threads.
-        self.retry_budget = self.retries * self.max_retry_wait
+        self.retry_budget = retries * MAX_RETRY_WAIT
         self.retry_waited = 0.0
         self.retry_budget_spent = False
         # The message of the 401 that stopped this client, once the API rejected the credentials.
         self.credentials_rejected = None
-        self._watchdog = _Watchdog()
         if not self.validate_certs:
             # The plugins warn once, as an Ansible warning; urllib3 would print to stderr per request.
             urllib3.disable_warnings(InsecureRequestWarning)
-        # A request is prepared and handed to the connection pool's adapter directly, not through a
-        # requests.Session: the session's per-request work (merging its settings, cookies and hooks,
-        # the environment) cost a tenth of the client's CPU time per request (docs/performance.md),
-        # and none of it applies to a client of one API URL with one credential. So:
-        # - the proxy for the API URL and the CA bundle are read once, here and above (a session
-        #   would read them, and ~/.netrc, again for every request);
-        # - cookies the API sets are not sent back (the credential is the only authentication);
-        # - redirects are never followed (the adapter does not follow them).
-        self._proxies = requests.utils.get_environ_proxies(self.api_url)
-        self._adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-        self._headers = requests.utils.default_headers()
-        self._headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        self._headers[credential_header] = credential_value
+        self._watchdog = Watchdog()
+        self._session = _Session()
+        self._session.auth = credential
+        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # keeps no cookie
+        adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool_size)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
 
     def __repr__(self):
         return "<NeoClient %s (%s)>" % (self.api_url, self.auth_scheme)
 
     def close(self):
         self._watchdog.close()
-        self._adapter.close()
+        self._session.close()
 
     # ------------------------------------------------------------------ public API
 
@@ -423,11 +324,8 @@ class NeoClient:
         if not isinstance(default_available, bool):
             raise ValueError("default_available must be a boolean")
         path = "%s/%s" % (SECRETS_PATH, quote(secret_id, safe=""))
-        body = self._request("PATCH", path, json={"default_available": default_available})
-        record = self._check_secret(body, "PATCH", path)
-        if record["id"].lower() != secret_id.lower():
-            raise self._error("Neo API answered PATCH %s with the record of another secret (%s)" % (path, one_line(record["id"], 80)),
-                              method="PATCH", path=path, reason=REASON_INVALID_RECORD)
+        record = self._check_secret(self._request("PATCH", path, json={"default_available": default_available}), "PATCH", path)
+        self._check_same_id(record, secret_id, path, "secret")
         return record
 
     def create_secret(self, name, value, default_available=None, project_id=None, created_by_agent=None):
@@ -442,7 +340,7 @@ class NeoClient:
             if item is not None:
                 payload[key] = item
         # An API that echoes the request body in an error must not put the value into a message.
-        body = self._request("POST", SECRETS_PATH, json=payload, retry_policy=RETRY_CREATE, sensitive=(value,))
+        body = self._request("POST", SECRETS_PATH, json=payload, sensitive=(value,))
         # Tolerate {"secret": {...}}, the form the projects endpoints use.
         return self._check_secret(_unwrap(body, "secret"), "POST", SECRETS_PATH)
 
@@ -456,7 +354,7 @@ class NeoClient:
         """
         if not isinstance(payload, dict):
             raise ValueError("payload must be a dict")
-        body = self._request("POST", PROJECTS_PATH, json=payload, retry_policy=RETRY_CREATE)
+        body = self._request("POST", PROJECTS_PATH, json=payload)
         return self._check_project(_unwrap(body, "project"), "POST", PROJECTS_PATH)
 
     def update_project(self, project_id, changes):
@@ -470,44 +368,35 @@ class NeoClient:
             raise ValueError("changes must be a non-empty dict")
         path = "%s/%s" % (PROJECTS_PATH, quote(project_id, safe=""))
         record = self._check_project(_unwrap(self._request("PATCH", path, json=changes), "project"), "PATCH", path)
-        if record["id"].lower() != project_id.lower():
-            raise self._error("Neo API answered PATCH %s with the record of another project (%s)" % (path, one_line(record["id"], 80)),
-                              method="PATCH", path=path, reason=REASON_INVALID_RECORD)
+        self._check_same_id(record, project_id, path, "project")
         return record
 
     # ------------------------------------------------------------------ records
 
-    def _check_project(self, item, method, path):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), method=method, path=path,
+    def _check_same_id(self, record, record_id, path, kind):
+        if record["id"].lower() != record_id.lower():
+            raise self._error("Neo API answered PATCH %s with the record of another %s (%s)" % (path, kind, one_line(record["id"], 80)),
                               reason=REASON_INVALID_RECORD)
+
+    def _check_project(self, item, method, path):
+        if not isinstance(item, dict) or not _is_name(item.get("id")):
+            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), reason=REASON_INVALID_RECORD)
         return item
 
     def _check_secret(self, item, method, path):
-        """Validate a SecretResponse and drop any ``value`` key (only masked_value may leave).
-
-        Runs once per listed secret, 10,000 times in a policy run: what json.loads makes of a
-        valid record is recognised first, and returned as it is when it has no ``value``.
-        """
-        valid = item.__class__ is dict and item.get("id").__class__ is str and item["id"] != "" and item.get("name").__class__ is str \
-            and item["name"] != "" and item.get("default_available").__class__ is bool
-        if not valid:
-            self._check_secret_fields(item, method, path)
-        return item if "value" not in item else {key: val for key, val in item.items() if key != "value"}
-
-    def _check_secret_fields(self, item, method, path):
-        """Raise the error that says what a secret record lacks (a dict or str subclass passes)."""
+        """Validate a SecretResponse and drop any ``value`` key (only masked_value may leave)."""
         if not isinstance(item, dict):
             raise self._error("Neo API answered %s %s with %s where a secret record (object) was expected" % (method, path, type(item).__name__),
-                              method=method, path=path, reason=REASON_INVALID_RECORD)
-        if not (_is_name(item.get("id")) and _is_name(item.get("name")) and isinstance(item.get("default_available"), bool)):
-            missing = [key for key in ("id", "name") if not _is_name(item.get(key))]
-            if not isinstance(item.get("default_available"), bool):
-                missing.append("default_available (boolean)")
+                              reason=REASON_INVALID_RECORD)
+        missing = [key for key in ("id", "name") if not _is_name(item.get(key))]
+        if not isinstance(item.get("default_available"), bool):
+            missing.append("default_available (boolean)")
+        if missing:
             known = item.get("name") if _is_name(item.get("name")) else item.get("id") if _is_name(item.get("id")) else None
             which = " (%s)" % one_line(known, 80) if known else ""
             raise self._error("Neo API answered %s %s with a secret record%s lacking %s" % (method, path, which, ", ".join(missing)),
-                              method=method, path=path, reason=REASON_INVALID_RECORD)
+                              reason=REASON_INVALID_RECORD)
+        return item if "value" not in item else {key: val for key, val in item.items() if key != "value"}
 
     # ------------------------------------------------------------------ pagination
 
@@ -531,184 +420,202 @@ class NeoClient:
         between pages, a final number of distinct items other than ``total``/``count``, an
         empty page while more is signalled, a cursor seen before, an id seen twice. The list
         is then read once more from the start; a second inconsistent reading fails the list,
-        saying what was inconsistent. ``max_pages`` and ``list_timeout`` bound both readings
+        saying what was inconsistent. ``MAX_PAGES`` and ``LIST_TIMEOUT`` bound both readings
         together. A partial list is never returned.
         """
-        deadline = self._monotonic() + self.list_timeout
-        pages = [0]
+        deadline = _monotonic() + LIST_TIMEOUT
+        pages = itertools.count(1)  # over both readings
         problems = []
-        for _reading in range(2):
+        for reading in (1, 2):
             try:
-                return self._read_list(path, resource_key, params, check_item, what, deadline, pages)
+                return self._read_list(path, resource_key, params, check_item, what, deadline, pages, reading)
             except _Inconsistent as problem:
                 problems.append(str(problem))
-        if problems[0] == problems[1]:
-            reason = problems[0]
-        else:
-            reason = "%s; then %s" % (problems[0], problems[1])
-        raise self._list_error(path, "%s could not be read consistently (read twice from the start): %s; the list is not used" % (what, reason),
+        reason = problems[0] if problems[0] == problems[1] else "%s; then %s" % tuple(problems)
+        raise self._list_error("%s could not be read consistently (read twice from the start): %s; the list is not used" % (what, reason),
                                REASON_INCONSISTENT_LIST)
 
-    def _read_list(self, path, resource_key, params, check_item, what, deadline, pages):
-        base = dict(params or {})
-        request_params = dict(base, limit=self.page_limit)
+    def _read_list(self, path, resource_key, params, check_item, what, deadline, pages, reading):
+        base = dict(params or {}, limit=self.page_limit)
+        request_params = base
         items = []
         seen = set()
         cursors = set()
         announced = None  # (key, value) of the first page's total or count
-        page = 0
-        while True:
-            page += 1
-            pages[0] += 1
-            if pages[0] > self.max_pages:
-                raise self._list_error(path, "%s: more than %d pages (%d items so far); giving up, the list is not used"
-                                       % (what, self.max_pages, len(items)), REASON_TOO_MANY_PAGES)
-            if self._monotonic() > deadline:
-                raise self._list_error(path, "%s: not complete after %g s (%s, %d items); giving up, the list is not used"
-                                       % (what, self.list_timeout, plural(pages[0] - 1, "page"), len(items)), REASON_LIST_TIME_OUT)
-            body = self._request("GET", path, params=request_params)
-            if self._observer is not None:
-                self._observe_page(path, resource_key, page, request_params, body)
-            if isinstance(body, list):
-                if page > 1:
-                    raise _Inconsistent("page %d is a bare JSON array while page 1 was an object" % page)
-                page_items, body = body, {}
-            elif isinstance(body, dict):
-                page_items = self._page_items(body, path, resource_key, what)
-            else:
-                raise self._list_error(path, "%s: unrecognised list response from GET %s: a JSON %s" % (what, path, type(body).__name__))
+        for page in itertools.count(1):
+            number = next(pages)
+            if number > MAX_PAGES:
+                raise self._list_error("%s: more than %d pages (%d items so far); giving up, the list is not used" % (what, MAX_PAGES, len(items)),
+                                       REASON_TOO_MANY_PAGES)
+            if _monotonic() > deadline:
+                raise self._list_error("%s: not complete after %g s (%s, %d items); giving up, the list is not used"
+                                       % (what, LIST_TIMEOUT, plural(number - 1, "page"), len(items)), REASON_LIST_TIME_OUT)
+            sent = request_params
+            body = self._request("GET", path, params=sent)
+            decided = {"envelope": None, "signal": None, "count_key": None, "next": None, "inconsistent": None}
+            try:
+                if isinstance(body, list):
+                    decided["envelope"] = "bare"
+                    if page > 1:
+                        raise _Inconsistent("page %d is a bare JSON array while page 1 was an object" % page)
+                    page_items, body_keys = body, {}
+                elif isinstance(body, dict):
+                    decided["envelope"], page_items = self._page_items(body, path, resource_key, what)
+                    body_keys = body
+                else:
+                    raise self._list_error("%s: unrecognised list response from GET %s: a JSON %s" % (what, path, type(body).__name__))
 
-            for item in page_items:
-                record = check_item(item, "GET", path)
-                if record["id"] in seen:
-                    where = "in one page" if page == 1 else "again on page %d" % page
-                    raise _Inconsistent("id %s listed %s" % (one_line(record["id"], 80), where))
-                seen.add(record["id"])
-                items.append(record)
+                for item in page_items:
+                    record = check_item(item, "GET", path)
+                    if record["id"] in seen:
+                        where = "in one page" if page == 1 else "again on page %d" % page
+                        raise _Inconsistent("id %s listed %s" % (one_line(record["id"], 80), where))
+                    seen.add(record["id"])
+                    items.append(record)
 
-            count = self._announced_count(body, path, what)
-            if count is not None:
-                if announced is None:
-                    announced = count
-                elif count != announced:
-                    raise _Inconsistent("%s changed from %d to %d between page 1 and page %d" % (count[0], announced[1], count[1], page))
-            next_params = self._next_page(body, path, base, len(items), what)
-            if next_params is None:
-                if announced is not None and announced[1] != len(items):
-                    raise _Inconsistent("%d distinct items read but %s says %d" % (len(items), announced[0], announced[1]))
-                return items
-            if not page_items:
-                raise _Inconsistent("page %d is empty although the response signals more items" % page)
-            cursor = next_params.get("cursor")
-            if cursor is not None:
-                if cursor in cursors:
-                    raise _Inconsistent("next_cursor %s was already given" % one_line(cursor, 40))
-                cursors.add(cursor)
-            request_params = next_params
+                count = self._announced_count(body_keys, path, what)
+                if count is not None:
+                    decided["count_key"] = count[0]
+                    if announced is None:
+                        announced = count
+                    elif count != announced:
+                        raise _Inconsistent("%s changed from %d to %d between page 1 and page %d" % (count[0], announced[1], count[1], page))
+                decided["signal"], request_params = self._next_page(body_keys, path, base, len(items), what)
+                if request_params is None:
+                    if announced is not None and announced[1] != len(items):
+                        raise _Inconsistent("%d distinct items read but %s says %d" % (len(items), announced[0], announced[1]))
+                    return items
+                if not page_items:
+                    raise _Inconsistent("page %d is empty although the response signals more items" % page)
+                cursor = request_params.get("cursor")
+                if cursor is not None:
+                    if cursor in cursors:
+                        raise _Inconsistent("next_cursor %s was already given" % one_line(cursor, 40))
+                    cursors.add(cursor)
+                decided["next"] = "cursor" if cursor is not None else "offset"
+            except _Inconsistent as problem:
+                decided["inconsistent"] = str(problem)
+                raise
+            finally:
+                if self._observer is not None:
+                    self._observe_page(path, page, reading, sent, body, decided)
 
     def _page_items(self, body, path, resource_key, what):
+        """``(key, records)``: the one key of ``body`` holding the records (a null counts as empty)."""
         present = [key for key in (resource_key, "data", "items") if key in body]
-        if len(present) == 1:
-            value = body[present[0]]
-            if value is None:
-                return []
-            if isinstance(value, list):
-                return value
-        raise self._list_error(path, "%s: unrecognised list response from GET %s: keys %s" % (what, path, one_line(sorted(body), 200)))
+        if len(present) == 1 and (body[present[0]] is None or isinstance(body[present[0]], list)):
+            return present[0], body[present[0]] or []
+        raise self._list_error("%s: unrecognised list response from GET %s: keys %s" % (what, path, one_line(sorted(body), 200)))
 
     def _announced_count(self, body, path, what):
         """``("total", n)`` or ``("count", n)``: the size of the whole list the page claims, or None."""
         for key in ("total", "count"):
             if key in body:
                 if not _is_int(body[key]) or body[key] < 0:
-                    raise self._list_error(path, "%s: GET %s: %s is not a non-negative integer" % (what, path, key))
+                    raise self._list_error("%s: GET %s: %s is not a non-negative integer" % (what, path, key))
                 return key, body[key]
         return None
 
     def _next_page(self, body, path, base, collected, what):
-        """Return the params of the next request, or None when the list is complete."""
+        """``(signal, params)``: the paging key decided on (or None), and the next request's params (None: complete)."""
         if "next_cursor" in body:
             cursor = body["next_cursor"]
             if not cursor:
-                return None
+                return "next_cursor", None
             if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
-                raise self._list_error(path, "%s: GET %s: next_cursor is a %s, expected a string" % (what, path, type(cursor).__name__))
-            return dict(base, limit=self.page_limit, cursor=cursor)
+                raise self._list_error("%s: GET %s: next_cursor is a %s, expected a string" % (what, path, type(cursor).__name__))
+            return "next_cursor", dict(base, cursor=cursor)
         if "has_more" in body:
             if not isinstance(body["has_more"], bool):
-                raise self._list_error(path, "%s: GET %s: has_more is not a boolean" % (what, path))
-            return dict(base, limit=self.page_limit, offset=collected) if body["has_more"] else None
+                raise self._list_error("%s: GET %s: has_more is not a boolean" % (what, path))
+            return "has_more", dict(base, offset=collected) if body["has_more"] else None
         if "total" in body:
-            return dict(base, limit=self.page_limit, offset=collected) if collected < body["total"] else None
-        return None
+            return "total", dict(base, offset=collected) if collected < body["total"] else None
+        return None, None
 
-    def _list_error(self, path, detail, reason=REASON_UNRECOGNISED_LIST):
-        return self._error("Neo API: " + detail, detail=detail, method="GET", path=path, reason=reason)
+    def _list_error(self, detail, reason=REASON_UNRECOGNISED_LIST):
+        return self._error("Neo API: " + detail, reason=reason)
 
     # ------------------------------------------------------------------ HTTP
 
-    def _request(self, method, path, params=None, json=None, retry_policy=RETRY_IDEMPOTENT, sensitive=()):  # pylint: disable=redefined-outer-name
+    def _request(self, method, path, params=None, json=None, sensitive=()):  # pylint: disable=redefined-outer-name
         """Send one API call with bounded retries; return the parsed JSON body of the 2xx.
 
-        ``retry_policy`` is RETRY_IDEMPOTENT (GET, PATCH) or RETRY_CREATE (POST, see module
-        docstring). Redirects are never followed. ``sensitive``: texts of the request body (a
-        secret's value) scrubbed out of any error text, as they are and JSON-escaped, before the
-        text is folded onto one line (an API may echo the body it refused).
+        Retried as the module docstring says (``_Retry``, then the budget). Redirects are never
+        followed. ``sensitive``: texts of the request body (a secret's value) scrubbed out of any
+        error text, as they are and JSON-escaped, before the text is folded onto one line (an API
+        may echo the body it refused).
         """
         url = self.api_url + path
-        attempt = 0
-        while True:
-            attempt += 1
+        retry = self._retry
+        for attempt in itertools.count(1):
             if self.credentials_rejected is not None:
-                raise self._error("not attempted: %s" % self.credentials_rejected, status=401, method=method, path=path, sent=False)
-            watch = self._watchdog.watch(self.timeout)
-            _CURRENT.watch = watch
+                raise self._error(self.credentials_rejected, status=401, reason=REASON_NOT_ATTEMPTED)
             started = time.perf_counter()
-            try:
-                prepared = requests.PreparedRequest()
-                prepared.prepare(method=method, url=url, headers=self._headers, params=params, json=json)
-                response = self._adapter.send(prepared, stream=True, timeout=(self.timeout, self.timeout), verify=self._verify, proxies=self._proxies)
+            response = failure = None
+            with self._watchdog.watch(self.timeout) as watch:
+                try:
+                    response = self._session.request(method, url, params=params, json=json, stream=True, timeout=self.timeout,
+                                                     verify=self._verify, allow_redirects=False)
+                    ok = 200 <= response.status_code < 300
+                    content = self._read_body(response, method, path, MAX_BODY_BYTES if ok else MAX_ERROR_BODY_BYTES, truncate=not ok)
+                except requests.exceptions.RequestException as exc:
+                    failure = exc
+            if failure is None:
                 status = response.status_code
-                if 200 <= status < 300:
-                    content = self._read_body(response, method, path, MAX_BODY_BYTES)
-                else:
-                    content = self._read_body(response, method, path, MAX_ERROR_BODY_BYTES, truncate=True)
-            except requests.exceptions.RequestException as exc:
-                description, transient, never_sent = self._describe_failure(exc, watch.expired)
+                if self._observer is not None:
+                    self._observe_response(method, path, params, attempt, started, response, None)
+                if ok:
+                    return self._parse_json(content, status, method, path)
+                if 300 <= status < 400:
+                    raise self._redirect_error(response, method, path, sensitive)
+                if status == 407:
+                    raise self._error("Neo API %s %s: proxy authentication failed (407 from the HTTP proxy between this host and the API); "
+                                      "check the proxy credentials in HTTPS_PROXY / HTTP_PROXY" % (method, path), status=407)
+                retryable = retry.is_retry(method, status, "Retry-After" in response.headers)
+                answer, cause, what = response.raw, None, "answered %d" % status
+            else:
+                cause = _cause(failure)
+                description = self._describe_failure(failure, cause, watch.expired)
                 if self._observer is not None:
                     self._observe_response(method, path, params, attempt, started, None, description)
-                retryable = never_sent or (transient and retry_policy == RETRY_IDEMPOTENT)
-                wait = self._reserve_retry(attempt, None) if retryable else None
-                if wait is not None:
-                    self._wait_before_retry(method, path, attempt, "failed (%s)" % description, wait)
-                    continue
-                error = self._transport_error(method, path, exc, description, attempt, transient and retry_policy == RETRY_CREATE)
-                raise self._with_budget_note(error, retryable and attempt <= self.retries)
-            finally:
-                watch.finish()
-                _CURRENT.watch = None
-            if self._observer is not None:
-                self._observe_response(method, path, params, attempt, started, response, None)
-
-            if 200 <= status < 300:
-                return self._parse_json(content, status, method, path)
-            if 300 <= status < 400:
-                raise self._redirect_error(response, method, path, sensitive)
-            if status == 407:
-                raise self._error("Neo API %s %s: proxy authentication failed (407 from the HTTP proxy between this host and the API); "
-                                  "check the proxy credentials in HTTPS_PROXY / HTTP_PROXY" % (method, path),
-                                  status=407, detail="proxy authentication failed", method=method, path=path)
-            retryable = status == 429 or (status in RETRYABLE_STATUSES and retry_policy == RETRY_IDEMPOTENT)
-            wait = self._reserve_retry(attempt, response.headers.get("Retry-After")) if retryable else None
-            if wait is not None:
-                self._wait_before_retry(method, path, attempt, "answered %d" % status, wait)
-                continue
-            error = self._error_from_response(response, content, method, path, attempt, sensitive)
+                # _Retry.increment decides by the kind of failure (connecting or later) and the method.
+                retryable, answer, what = True, None, "failed (%s)" % description
+            note = ""
+            if retryable:
+                try:
+                    retry = retry.increment(method, path, response=answer, error=cause)
+                except (HTTPError, requests.exceptions.RequestException):
+                    pass  # out of retries, or a failure urllib3 does not retry for this method
+                else:
+                    wait = self._take_from_budget(retry.wait(answer))
+                    if wait is not None:
+                        if self._on_retry is not None:
+                            self._on_retry("Neo API %s %s %s; retry %d of %d in %.1f s" % (method, path, what, attempt, self.retries, wait))
+                        _sleep(wait)
+                        continue
+                    note = "; not retried: this task's retry budget (%g s of waiting in total) is used up" % self.retry_budget
+            if failure is not None:
+                raise self._transport_error(method, path, failure, cause, description, attempt, note, answered=response is not None)
+            error = self._error_from_response(response, content, attempt, sensitive, note)
             if status == 401:
                 with self._lock:
                     if self.credentials_rejected is None:
                         self.credentials_rejected = "the API rejected the credentials earlier in this run (%s)" % error.message
-            raise self._with_budget_note(error, retryable and attempt <= self.retries)
+            raise error
+
+    def _take_from_budget(self, wait):
+        """``wait``, taken from the retry budget; None when it would take this client's total past it.
+
+        Once refused, no later request is retried either.
+        """
+        with self._lock:
+            if self.retry_budget_spent or self.retry_waited + wait > self.retry_budget + 1e-6:
+                self.retry_budget_spent = True
+                return None
+            self.retry_waited += wait
+            self.retry_count += 1
+        return wait
 
     def _read_body(self, response, method, path, limit, truncate=False):
         """The body, at most ``limit`` bytes; closes the response.
@@ -735,89 +642,32 @@ class NeoClient:
 
     def _too_large(self, response, method, path, limit):
         return self._error("Neo API answered %s %s (status %d) with a body over %d MiB; refused" % (method, path, response.status_code, limit // (1024 * 1024)),
-                           status=response.status_code, detail="response body too large", method=method, path=path, reason=REASON_BODY_TOO_LARGE)
+                           status=response.status_code, reason=REASON_BODY_TOO_LARGE)
 
-    def _reserve_retry(self, attempt, retry_after):
-        """Seconds to wait before retry ``attempt``, taken from the budget; None: do not retry.
-
-        None when this request used up its ``retries``, or when the wait would take this
-        client's total past ``retry_budget`` (then no later request is retried either).
-        """
-        if attempt > self.retries:
-            return None
-        wait = self._retry_wait(attempt, retry_after)
-        with self._lock:
-            if self.retry_budget_spent or self.retry_waited + wait > self.retry_budget + 1e-6:
-                self.retry_budget_spent = True
-                return None
-            self.retry_waited += wait
-            self.retry_count += 1
-        return wait
-
-    def _with_budget_note(self, error, budget_refused):
-        """Say why a retryable failure was not retried although this request had retries left."""
-        if budget_refused and self.retry_budget_spent:
-            error.message = "%s; not retried: this task's retry budget (%g s of waiting in total) is used up" % (error.message, self.retry_budget)
-        return error
-
-    def _wait_before_retry(self, method, path, attempt, what, wait):
-        if self._on_retry is not None:
-            self._on_retry("Neo API %s %s %s; retry %d of %d in %.1f s" % (method, path, what, attempt, self.retries, wait))
-        self._sleep(wait)
-
-    def _retry_wait(self, attempt, retry_after):
-        """Seconds to wait before retry ``attempt`` (1-based).
-
-        ``Retry-After`` wins when parseable: delta-seconds or an HTTP date (relative to
-        ``now()``), clamped to [0, max_retry_wait]. Otherwise full jitter:
-        ``rng() * min(max_retry_wait, 0.5 * 2 ** (attempt - 1))``, which spreads the retries
-        of the policy action's concurrent threads.
-        """
-        if retry_after is not None:
-            seconds = None
-            text = str(retry_after).strip()
-            try:
-                seconds = float(text)
-            except ValueError:
-                try:
-                    when = email.utils.parsedate_to_datetime(text)
-                except (TypeError, ValueError, IndexError):
-                    when = None
-                if when is not None:
-                    if when.tzinfo is None:
-                        when = when.replace(tzinfo=datetime.timezone.utc)
-                    seconds = when.timestamp() - self._now()
-            if seconds is not None and math.isfinite(seconds):
-                return min(max(seconds, 0.0), self.max_retry_wait)
-        return self._rng() * min(self.max_retry_wait, 0.5 * 2 ** (attempt - 1))
-
-    def _describe_failure(self, exc, deadline_passed):
-        """Classify a requests exception: (description, transient, surely_never_sent)."""
+    def _describe_failure(self, exc, cause, expired):
+        """What went wrong, in a few words, from the requests exception and the urllib3 error it wraps."""
         exceptions = requests.exceptions
-        if deadline_passed:
-            return "timed out after %s s" % self.timeout, True, False
+        if expired or isinstance(exc, exceptions.ReadTimeout) or isinstance(cause, ReadTimeoutError):
+            return "timed out after %s s" % self.timeout
         if isinstance(exc, exceptions.ConnectTimeout):
-            return "could not connect within %s s" % self.timeout, True, True
+            return "could not connect within %s s" % self.timeout
         if isinstance(exc, exceptions.ProxyError):
             if "407" in str(exc):
-                return "proxy authentication failed (407 from the HTTP proxy); check the proxy credentials in HTTPS_PROXY / HTTP_PROXY", False, False
-            return "could not connect through the proxy", True, True
+                return "proxy authentication failed (407 from the HTTP proxy); check the proxy credentials in HTTPS_PROXY / HTTP_PROXY"
+            return "could not connect through the proxy"
         if isinstance(exc, exceptions.SSLError):
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-                return "TLS certificate verification failed (validate_certs, ca_path)", False, False
-            return "TLS handshake failed", False, False
-        if isinstance(exc, exceptions.ReadTimeout) or _caused_by_read_timeout(exc):
-            return "timed out after %s s" % self.timeout, True, False
-        if isinstance(exc, exceptions.ConnectionError):
-            reason = getattr(exc.args[0], "reason", None) if exc.args else None
-            if isinstance(reason, NewConnectionError):
-                return "could not connect (connection refused or name not resolved)", True, True
-            return "connection dropped", True, False
+                return "TLS certificate verification failed (validate_certs, ca_path)"
+            return "TLS handshake failed"
         if isinstance(exc, exceptions.ChunkedEncodingError):
-            return "connection dropped while reading the response", True, False
+            return "connection dropped while reading the response"
         if isinstance(exc, exceptions.ContentDecodingError):
-            return "the response body could not be decoded", False, False
-        return "request error", False, False
+            return "the response body could not be decoded"
+        if isinstance(exc, exceptions.ConnectionError):
+            if isinstance(cause, NewConnectionError):
+                return "could not connect (connection refused or name not resolved)"
+            return "connection dropped"
+        return "request error"
 
     # ------------------------------------------------------------------ observation (only with an observer)
 
@@ -827,74 +677,69 @@ class NeoClient:
         if response is not None:
             facts.update(status=response.status_code, http_version=getattr(response.raw, "version", None), headers={
                 name: self._scrub(value) for name, value in response.headers.items()
-                if name.lower() in OBSERVED_HEADERS or name.lower().startswith(OBSERVED_HEADER_PREFIXES)})
+                if name.lower() in OBSERVED_HEADERS or name.lower().startswith(RATE_LIMIT_PREFIXES)})
         self._observer(facts)
 
-    def _observe_page(self, path, resource_key, page, request_params, body):
-        """The form of one list page as ``_read_list`` reads it: the keys it consults, never a value of a record.
+    def _observe_page(self, path, page, reading, params, body, decided):
+        """One list page as ``_read_list`` read it: what it decided, the keys it consulted, never a value of a record.
 
-        ``envelope``: "bare", the one key of ``_page_items`` holding the records, or None (not a
-        list response); ``signal``: the key ``_next_page`` decides on; ``count_key``: the one of
-        ``_announced_count``; ``values``: the booleans and integers of the paging keys.
+        ``decided``: ``envelope`` ("bare" or the key holding the records), ``signal`` (the paging
+        key gone by), ``count_key``, ``next`` ("cursor", "offset", or None: the reading ended) and
+        ``inconsistent`` (why this page made the reading inconsistent). ``values``: the booleans
+        and integers of the paging keys; ``fields`` and ``null_fields``: how many records carry
+        each field, and carry it as null.
         """
-        facts = {"event": "page", "path": path, "page": page, "limit": request_params.get("limit"), "params": sorted(request_params),
-                 "keys": None, "envelope": None, "signal": None, "count_key": None, "values": {}, "items": None, "fields": {}, "null_fields": {}}
+        facts = dict(decided, event="page", path=path, page=page, reading=reading, limit=params.get("limit"), params=sorted(params),
+                     keys=None, values={}, items=None, fields={}, null_fields={})
         records = None
         if isinstance(body, list):
-            facts.update(envelope="bare", keys=[])
+            facts["keys"] = []
             records = body
         elif isinstance(body, dict):
             facts["keys"] = sorted(str(key) for key in body)
-            present = [key for key in (resource_key, "data", "items") if key in body]
-            if len(present) == 1 and (body[present[0]] is None or isinstance(body[present[0]], list)):
-                facts["envelope"] = present[0]
-                records = body[present[0]] or []
-            facts["signal"] = next((key for key in ("next_cursor", "has_more", "total") if key in body), None)
-            facts["count_key"] = next((key for key in ("total", "count") if key in body), None)
-            facts["values"] = {key: body[key] for key in ("has_more", "total", "count", "limit", "offset")
-                               if isinstance(body.get(key), (bool, int))}
+            if decided["envelope"] is not None:
+                records = body[decided["envelope"]] or []
+            facts["values"] = {key: body[key] for key in ("has_more", "total", "count", "limit", "offset") if isinstance(body.get(key), (bool, int))}
             if "next_cursor" in body:
                 facts["values"]["next_cursor"] = bool(body["next_cursor"])
         if records is not None:
             facts["items"] = len(records)
-            fields, null_fields = facts["fields"], facts["null_fields"]
             for record in records:
                 if isinstance(record, dict):
                     for key, value in record.items():
-                        fields[key] = fields.get(key, 0) + 1
+                        facts["fields"][key] = facts["fields"].get(key, 0) + 1
                         if value is None:
-                            null_fields[key] = null_fields.get(key, 0) + 1
+                            facts["null_fields"][key] = facts["null_fields"].get(key, 0) + 1
         self._observer(facts)
 
     # ------------------------------------------------------------------ errors
 
-    def _error(self, message, sensitive=(), **fields):
+    def _error(self, message, sensitive=(), status=None, code=None, error_id=None, reason=None):
         """A NeoApiError whose texts have the credential (and ``sensitive`` texts) scrubbed out (the API may echo them)."""
-        for key in ("detail", "code", "error_id", "kind"):
-            if isinstance(fields.get(key), str):
-                fields[key] = self._scrub(fields[key], sensitive)
-        return NeoApiError(self._scrub(message, sensitive), **fields)
+        code, error_id = (self._scrub(value, sensitive) if isinstance(value, str) else value for value in (code, error_id))
+        return NeoApiError(self._scrub(message, sensitive), status=status, code=code, error_id=error_id, reason=reason)
 
     def _scrub(self, text, sensitive=()):
-        text = text.replace(self._credential, REDACTED) if self._credential in text else text
+        text = text.replace(self._credential, REDACTED)
         for secret in sensitive:
             if isinstance(secret, str) and secret:
                 for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
-                    if form in text:
-                        text = text.replace(form, REDACTED)
+                    text = text.replace(form, REDACTED)
         return text
 
-    def _transport_error(self, method, path, exc, description, attempts, maybe_sent_post):
+    def _transport_error(self, method, path, exc, cause, description, attempts, note, answered):
         timed_out = description.startswith("timed out")
         attempts_text = ""
         if attempts > 1:
             attempts_text = (" on each of %d attempts" if timed_out else " after %d attempts") % attempts
         # A time-out is one whatever layer noticed it (socket read, connect, or the request deadline).
-        cause = "" if timed_out else " (%s)" % type(exc).__name__
-        message = "Neo API request failed: %s %s: %s%s%s" % (method, path, description, attempts_text, cause)
-        if maybe_sent_post:
-            message += "; not retried because the request may have reached the server: list before trying again"
-        return self._error(message, detail=description, method=method, path=path, retries=attempts - 1)
+        cause_text = "" if timed_out else " (%s)" % type(exc).__name__
+        # A TLS handshake or a proxy tunnel that failed before any answer sent nothing to the API either.
+        never_sent = self._retry.never_sent(cause) or (not answered and isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)))
+        if not never_sent and method not in IDEMPOTENT_METHODS:
+            note = "; not retried because the request may have reached the server: list before trying again"
+        return self._error("Neo API request failed: %s %s: %s%s%s%s" % (method, path, description, attempts_text, cause_text, note),
+                           reason=REASON_NOT_SENT if never_sent else REASON_TRANSPORT)
 
     def _redirect_error(self, response, method, path, sensitive=()):
         location = one_line(self._scrub(response.headers.get("Location") or "(no Location header)", sensitive), 200)
@@ -903,47 +748,37 @@ class NeoClient:
             "(that would resend the credentials and turn writes into GETs): set api_url to the final URL"
             % (method, path, response.status_code, location)
         )
-        return self._error(message, status=response.status_code, detail="redirected to %s" % location, method=method, path=path, reason=REASON_REDIRECTED)
+        return self._error(message, status=response.status_code, reason=REASON_REDIRECTED)
 
-    def _error_from_response(self, response, content, method, path, attempts, sensitive=()):
+    def _error_from_response(self, response, content, attempts, sensitive, note):
         """Build the NeoApiError of a non-2xx response from its ErrorResponse body, if any.
 
         ``message`` is preferred to ``error`` as the detail; a body that is not an
         ErrorResponse is never shown (only the HTTP reason).
         """
         status = response.status_code
-        code = error_id = kind = detail = None
+        code = error_id = detail = None
         body = _loads(content)
         if isinstance(body, dict):
             code = body.get("code") if isinstance(body.get("code"), str) else None
-            kind = body.get("kind") if isinstance(body.get("kind"), str) else None
             error_id = body.get("error_id") if isinstance(body.get("error_id"), (str, int)) else None
-            for key in ("message", "error"):
-                if isinstance(body.get(key), str) and body[key].strip():
-                    detail = body[key]
-                    break
-        if not detail:
-            detail = response.reason or "HTTP error"
-        detail = one_line(self._scrub(detail, sensitive))
+            detail = next((body[key] for key in ("message", "error") if isinstance(body.get(key), str) and body[key].strip()), None)
         message = "Neo API %d" % status
         if code:
-            message += " " + one_line(code, 80)
+            message += " " + one_line(self._scrub(code, sensitive), 80)
         if error_id:
-            message += " (error_id %s)" % one_line(error_id, 80)
-        message += ": " + detail
+            message += " (error_id %s)" % one_line(self._scrub(str(error_id), sensitive), 80)
+        message += ": " + one_line(self._scrub(detail or response.reason or "HTTP error", sensitive))
         if attempts > 1:
             message += " (gave up after %s)" % plural(attempts, "attempt")
-        return self._error(message, sensitive, status=status, code=code, error_id=error_id, detail=detail, method=method, path=path,
-                           retries=attempts - 1, kind=kind)
+        return self._error(message + note, sensitive, status=status, code=code, error_id=error_id)
 
     def _parse_json(self, content, status, method, path):
         if not content.strip():
-            raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, method=method, path=path,
-                              reason=REASON_EMPTY_BODY)
+            raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, reason=REASON_EMPTY_BODY)
         body = _loads(content, _INVALID)
         if body is _INVALID:
-            raise self._error("Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, status),
-                              status=status, detail="invalid JSON", method=method, path=path, reason=REASON_INVALID_JSON)
+            raise self._error("Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, status), status=status, reason=REASON_INVALID_JSON)
         return body
 
 
@@ -965,6 +800,9 @@ def _loads(content, invalid=None):
         return invalid
 
 
-def _caused_by_read_timeout(exc):
-    """requests wraps a read time-out in the body as a ConnectionError around urllib3's ReadTimeoutError."""
-    return any(isinstance(arg, ReadTimeoutError) for arg in exc.args)
+def _cause(exc):
+    """The urllib3 error a requests exception wraps (out of its MaxRetryError), else the exception itself."""
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    return cause if isinstance(cause, Exception) else exc

@@ -119,19 +119,11 @@ class NeoApiError(NeoError):
     stable machine code and the correlation id of an ErrorResponse; ``reason``: see above.
     """
 
-    def __init__(self, message, status=None, code=None, error_id=None, reason=None, **legacy):
-        # TRANSITION (removed before the refactoring lands): the old keyword fields are accepted and dropped.
-        if legacy.get("sent") is False and reason is None:
-            reason = REASON_NOT_ATTEMPTED
+    def __init__(self, message, status=None, code=None, error_id=None, reason=None):
         super().__init__(message, reason)
         self.status = status
         self.code = code
         self.error_id = error_id
-
-    @property
-    def sent(self):
-        """TRANSITION: use ``reason == REASON_NOT_ATTEMPTED``."""
-        return self.reason != REASON_NOT_ATTEMPTED
 
 
 def may_have_reached_server(err):

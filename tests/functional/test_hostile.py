@@ -407,7 +407,7 @@ def test_oversized_list_body_fails_that_scope_clearly(policy_sim, run_playbook, 
 
 # --------------------------------------------------------------------------- credentials rejected
 
-REJECTED = ("not attempted: the API rejected the credentials earlier in this run "
+REJECTED = ("the API rejected the credentials earlier in this run "
             "(Neo API 401 unauthorized (error_id X): unauthorized request: injected fault)")
 UNAUTHORIZED = "Neo API 401 unauthorized (error_id X): unauthorized request: injected fault"
 
@@ -417,13 +417,13 @@ AFTER_N = [
      {PERSONAL_NOTE: ("not_attempted", REJECTED)},
      {PRODUCTION: ("failed", UNAUTHORIZED), STAGING: ("not_attempted", REJECTED), RESEARCH: ("not_attempted", REJECTED)},
      {"projects": 3, "checked": 1, "compliant": 0, "drifted": 1, "changed": 0, "failed": 1, "not_attempted": 3},
-     "1 scope could not be read; 3 reads or updates not attempted: %s; see entries" % REJECTED[len("not attempted: "):], []),
+     "1 scope could not be read; 3 reads or updates not attempted: %s; see entries" % REJECTED, []),
     ("at-the-second-write", 9,  # every read and the first PATCH (PROD_PERSONAL_NOTE); then the PATCH of Production's GITHUB_TOKEN
      {PROD_GITHUB: ("failed", UNAUTHORIZED), PROD_DB: ("not_attempted", REJECTED), PROD_SLACK: ("not_attempted", REJECTED),
       STAGING_GITHUB: ("not_attempted", REJECTED), RESEARCH_GITHUB: ("not_attempted", REJECTED)},
      {},
      {"projects": 3, "checked": 8, "compliant": 2, "drifted": 6, "changed": 1, "failed": 1, "not_attempted": 4},
-     "1 secret could not be updated; 4 reads or updates not attempted: %s; see entries" % REJECTED[len("not attempted: "):], [PERSONAL_NOTE]),
+     "1 secret could not be updated; 4 reads or updates not attempted: %s; see entries" % REJECTED, [PERSONAL_NOTE]),
 ]
 
 

@@ -2,7 +2,7 @@
 
 A few response shapes the simulator cannot produce (a ``count`` larger than the items, a server
 that ignores ``offset``, records lacking fields ...) are served by a tiny scripted HTTP stub.
-No test really sleeps on a retry: every client gets a fake ``sleep`` that records the waits.
+No test really sleeps on a retry: ``SLEEP`` replaces the client's sleep and records the waits.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import json
 import os
 import re
 import threading
+import time
+import types
 
 import pytest
 
@@ -27,6 +29,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args imp
     with_credentials_from_env,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError, NeoClient, NeoConfigError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import REASON_NOT_ATTEMPTED, REASON_NOT_SENT, REASON_TRANSPORT
 
 from tests.conftest import (  # credentials and ids of tests/fixtures/seed-basic.yml
     ALICE_KEY,
@@ -53,25 +56,31 @@ POST_SECRETS = "POST /api/v1/secrets"
 MESSAGES = []  # every error / on_retry message of the current test, checked for leaks after it
 
 
+class FakeSleep:
+    def __init__(self):
+        self.waits = []
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds):
+        with self._lock:
+            self.waits.append(seconds)
+
+
+SLEEP = FakeSleep()  # the waits of the current test
+
+
 @pytest.fixture(autouse=True)
-def no_leaks_in_messages():
+def no_leaks_in_messages(monkeypatch):
     del MESSAGES[:]
+    del SLEEP.waits[:]
+    monkeypatch.setattr(_neo_client, "_sleep", SLEEP)
     yield
     for message in MESSAGES:
         assert CANARY not in message and "neo_sk_" + "alice" not in message, message
         assert "\n" not in message
 
 
-class FakeSleep:
-    def __init__(self):
-        self.waits = []
-
-    def __call__(self, seconds):
-        self.waits.append(seconds)
-
-
 def make_client(url, api_key=ALICE_KEY, **kwargs):
-    kwargs.setdefault("sleep", FakeSleep())
     kwargs.setdefault("on_retry", MESSAGES.append)
     if "api_token" in kwargs:
         api_key = None
@@ -125,7 +134,7 @@ def test_api_url_with_trailing_api_v1_is_normalised(sim):
 
 @pytest.mark.parametrize("credentials", [dict(api_key=WRONG_KEY), dict(api_token="eyJwrong.CANARY.token")])
 def test_wrong_credentials_give_one_line_401(sim, credentials):
-    client = NeoClient(sim.url, sleep=FakeSleep(), **credentials)
+    client = NeoClient(sim.url, **credentials)
     error = raises_api_error(client.list_secrets)
     assert error.status == 401
     assert error.code == "unauthorized"
@@ -199,7 +208,8 @@ def test_every_list_form_and_pagination(sim, list_form, pagination):
 
 def test_page_limit_is_sent_and_respected(sim):
     sim.configure(list_form="named", pagination="offset", page_size=50)
-    client = make_client(sim.url, page_limit=1)
+    client = make_client(sim.url)
+    client.page_limit = 1
     assert sorted(ids(client.list_secrets(PROJECT_PRODUCTION))) == sorted(PRODUCTION_SECRET_IDS)
     assert route_count(sim, LIST_SECRETS) == 3
 
@@ -219,7 +229,7 @@ def test_429_with_retry_after_seconds(sim):
     retries = []
     client = make_client(sim.url, on_retry=retries.append)
     assert set(ids(client.list_secrets())) == PERSONAL_SECRET_IDS
-    assert client._sleep.waits == [2.0, 2.0]
+    assert SLEEP.waits == [2.0, 2.0]
     assert client.retry_count == 2
     assert route_count(sim, LIST_SECRETS) == 3
     assert retries == [
@@ -229,45 +239,50 @@ def test_429_with_retry_after_seconds(sim):
     MESSAGES.extend(retries)
 
 
-def test_retry_after_is_capped(sim):
+def test_retry_after_is_capped(sim, monkeypatch):
+    monkeypatch.setattr(_neo_client, "MAX_RETRY_WAIT", 1.5)
     sim.faults({"kind": "status", "status": 429, "retry_after": "120", "method": "GET", "path": "/api/v1/secrets", "times": 1})
-    client = make_client(sim.url, max_retry_wait=1.5)
+    client = make_client(sim.url)
     client.list_secrets()
-    assert client._sleep.waits == [1.5]
+    assert SLEEP.waits == [1.5]
 
 
 def test_429_with_retry_after_http_date(sim):
     sim.faults({"kind": "status", "status": 429, "retry_after": "http-date:2", "method": "GET", "path": "/api/v1/secrets", "times": 2})
     client = make_client(sim.url)
     client.list_secrets()
-    assert len(client._sleep.waits) == 2
+    assert len(SLEEP.waits) == 2
     # An HTTP date has one-second resolution: 2 s ahead reads as 1 to 2 s from now.
-    assert all(0.5 <= wait <= 2.0 for wait in client._sleep.waits), client._sleep.waits
+    assert all(0.5 <= wait <= 2.0 for wait in SLEEP.waits), SLEEP.waits
 
 
-def test_retry_after_parsing_with_fixed_clock():
-    now = 1_700_000_000.0
-    client = NeoClient("https://neo.example.test", api_key=ALICE_KEY, now=lambda: now, rng=lambda: 1.0, max_retry_wait=30)
-    date = email.utils.formatdate(now + 7, usegmt=True)
-    assert client._retry_wait(1, date) == 7.0
-    assert client._retry_wait(1, email.utils.formatdate(now - 60, usegmt=True)) == 0.0  # in the past
-    assert client._retry_wait(1, "3.5") == 3.5
-    assert client._retry_wait(1, "-4") == 0.0
-    assert client._retry_wait(1, "9999") == 30.0
-    # Unparseable or absent: full jitter, doubling from 0.5 s, capped.
-    assert client._retry_wait(1, "soon") == 0.5
-    assert client._retry_wait(1, "nan") == 0.5
-    assert [client._retry_wait(n, None) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
-    assert client._retry_wait(20, None) == 30.0
+def test_retry_after_parsing_and_back_off(monkeypatch):
+    monkeypatch.setattr(_neo_client, "_random", lambda: 1.0)
+    first = NeoClient("https://neo.example.test", api_key=ALICE_KEY)._retry.new(history=(None,))  # before retry 1
+
+    def wait(retry_after, retry=first):
+        return retry.wait(types.SimpleNamespace(headers={"Retry-After": retry_after}))
+
+    now = time.time()
+    assert 6.0 <= wait(email.utils.formatdate(now + 7, usegmt=True)) <= 7.0  # an HTTP date has one-second resolution
+    assert wait(email.utils.formatdate(now - 60, usegmt=True)) == 0.0  # in the past
     naive = datetime.datetime.fromtimestamp(now + 5, datetime.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S")
-    assert client._retry_wait(1, naive) == 5.0
+    assert 4.0 <= wait(naive) <= 5.0
+    assert wait("3") == 3.0
+    assert wait("9999") == 30.0
+    # Not delta-seconds nor a date, or absent: full jitter, doubling from 0.5 s, capped.
+    for unparseable in ("soon", "nan", "-4", "3.5"):
+        assert wait(unparseable) == 0.5
+    assert [first.new(history=(None,) * n).wait() for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
+    assert first.new(history=(None,) * 20).wait() == 30.0
 
 
-def test_429_without_retry_after_uses_bounded_jitter(sim):
+def test_429_without_retry_after_uses_bounded_jitter(sim, monkeypatch):
+    monkeypatch.setattr(_neo_client, "_random", lambda: 0.5)
     sim.faults({"kind": "status", "status": 429, "method": "GET", "path": "/api/v1/secrets", "times": 3})
-    client = make_client(sim.url, rng=lambda: 0.5)
+    client = make_client(sim.url)
     client.list_secrets()
-    assert client._sleep.waits == [0.25, 0.5, 1.0]
+    assert SLEEP.waits == [0.25, 0.5, 1.0]
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -291,7 +306,7 @@ def test_exhausted_retries_report_status_and_code(sim):
     sim.faults({"kind": "status", "status": 503, "method": "GET", "path": "/api/v1/secrets", "times": 10})
     client = make_client(sim.url, retries=2)
     error = raises_api_error(client.list_secrets)
-    assert (error.status, error.code, error.retries) == (503, "internal", 2)
+    assert (error.status, error.code, error.reason) == (503, "internal", None)
     assert str(error).startswith("Neo API 503 internal (error_id ")
     assert str(error).endswith("(gave up after 3 attempts)")
     assert route_count(sim, LIST_SECRETS) == 3
@@ -300,7 +315,7 @@ def test_exhausted_retries_report_status_and_code(sim):
 def test_exhausted_retries_on_dropped_connection(sim):
     sim.faults({"kind": "drop", "method": "GET", "path": "/api/v1/secrets", "times": 10})
     error = raises_api_error(make_client(sim.url, retries=1).list_secrets)
-    assert error.status is None
+    assert (error.status, error.reason) == (None, REASON_TRANSPORT)
     assert str(error) == "Neo API request failed: GET /api/v1/secrets: connection dropped after 2 attempts (ConnectionError)"
 
 
@@ -311,7 +326,8 @@ def test_connection_refused():
     client = make_client("http://127.0.0.1:%d" % port, retries=2)
     error = raises_api_error(client.list_secrets)
     assert "could not connect" in str(error) and "after 3 attempts" in str(error)
-    assert len(client._sleep.waits) == 2
+    assert error.reason == REASON_NOT_SENT
+    assert len(SLEEP.waits) == 2
 
 
 @pytest.mark.parametrize(
@@ -430,6 +446,7 @@ def test_post_is_not_retried_when_it_may_have_reached_the_server(sim, fault):
     assert client.retry_count == 0
     if fault["kind"] == "drop":
         assert "not retried because the request may have reached the server" in str(error)
+        assert error.reason == REASON_TRANSPORT
     else:
         assert error.status == fault["status"]
 
@@ -439,7 +456,7 @@ def test_post_is_retried_on_429(sim):
     client = make_client(sim.url)
     record = client.create_secret("NEW_TOKEN", "CANARY-new-value-000000", project_id=PROJECT_PRODUCTION)
     assert record["project_id"] == PROJECT_PRODUCTION
-    assert client._sleep.waits == [1.0]
+    assert SLEEP.waits == [1.0]
     assert route_count(sim, POST_SECRETS) == 2
     assert len([s for s in sim.state()["secrets"] if s["name"] == "NEW_TOKEN"]) == 1
 
@@ -481,21 +498,23 @@ def test_headers_sent_for_each_scheme(stub):
     ([({"unknown": []}, 200, None)], {}, "unrecognised list response"),
     ([({"secrets": [secret(1)], "has_more": "yes"}, 200, None)], {}, "unrecognised list response"),
     ([([{"id": "5ec00000-0000-4000-8000-000000000001"}], 200, None)], {}, "invalid record"),
-    ([({"secrets": [secret(1)], "has_more": True}, 200, None)], {"max_pages": 1}, "too many pages"),
+    ([({"secrets": [secret(1)], "has_more": True}, 200, None)], {"MAX_PAGES": 1}, "too many pages"),
     ([({"secrets": [secret(1), secret(2)], "count": 5}, 200, None)] * 2, {}, "inconsistent list (read twice)"),
 ])
-def test_a_refused_answer_carries_its_reason(stub, replies, client_options, reason):
+def test_a_refused_answer_carries_its_reason(stub, monkeypatch, replies, client_options, reason):
     """NeoApiError.reason: the client's own word for what it refused (the API probe sorts failures by it)."""
+    for name, value in client_options.items():
+        monkeypatch.setattr(_neo_client, name, value)
     for body, status, headers in replies:
         stub.reply(body, status=status, headers=headers)
-    error = raises_api_error(make_client(stub.url, retries=0, **client_options).list_secrets)
+    error = raises_api_error(make_client(stub.url, retries=0).list_secrets)
     assert error.reason == reason
 
 
-def test_an_http_error_or_a_transport_failure_has_no_reason(stub):
+def test_an_http_error_has_no_reason_a_refused_connection_was_not_sent(stub):
     stub.reply({"code": "forbidden", "message": "no"}, status=403)
     assert raises_api_error(make_client(stub.url, retries=0).list_secrets).reason is None
-    assert raises_api_error(make_client("http://127.0.0.1:9", retries=0).list_secrets).reason is None
+    assert raises_api_error(make_client("http://127.0.0.1:9", retries=0).list_secrets).reason == REASON_NOT_SENT
 
 
 def test_proxy_from_the_environment_and_no_proxy(stub, monkeypatch):
@@ -575,6 +594,28 @@ def test_total_shrinking_between_pages_is_read_again_then_used_when_consistent(s
     assert [r["query"].get("offset") for r in stub.requests] == [None, ["2"], None, ["2"]]
 
 
+def test_the_observer_sees_what_the_reader_decided_page_by_page(stub):
+    """Per attempt: status, version and allow-listed headers only; per page: the reader's own decisions, in both readings."""
+    stub.reply({"data": [secret(1), secret(2)], "total": 4}, headers={"X-RateLimit-Remaining": "9", "X-Request-Id": "r1", "Set-Cookie": "a=b"})
+    stub.reply({"data": [secret(4)], "total": 3})
+    stub.reply({"data": [secret(1), secret(2)], "total": 4})
+    stub.reply({"data": [secret(3), secret(4, note=None)], "total": 4})
+    events = []
+    make_client(stub.url, observer=events.append).list_secrets()
+    responses = [event for event in events if event["event"] == "response"]
+    pages = [event for event in events if event["event"] == "page"]
+    assert [event["event"] for event in events] == ["response", "page"] * 4
+    assert responses[0]["headers"] == {"X-RateLimit-Remaining": "9", "X-Request-Id": "r1", "Server": "neo-edge"}
+    assert (responses[0]["status"], responses[0]["http_version"], responses[0]["attempt"], responses[0]["failure"]) == (200, 11, 1, None)
+    assert [(page["reading"], page["page"], page["next"], page["inconsistent"]) for page in pages] == [
+        (1, 1, "offset", None), (1, 2, None, "total changed from 4 to 3 between page 1 and page 2"), (2, 1, "offset", None), (2, 2, None, None)]
+    last = pages[-1]
+    assert (last["envelope"], last["signal"], last["count_key"], last["keys"], last["params"], last["limit"]) == (
+        "data", "total", "total", ["data", "total"], ["limit", "offset"], 100)
+    assert (last["values"], last["items"], last["null_fields"]) == ({"total": 4}, 2, {"note": 1})
+    assert last["fields"] == {"id": 2, "name": 2, "masked_value": 2, "default_available": 2, "note": 1}
+
+
 def test_total_shrinking_twice_fails_naming_what_changed(stub):
     inconsistent_twice(stub, {"data": [secret(1), secret(2)], "total": 4}, {"data": [secret(4)], "total": 3})
     error = raises_api_error(make_client(stub.url).list_secrets, PROJECT_PRODUCTION)
@@ -600,19 +641,22 @@ def test_repeated_cursor_with_fresh_items_stops_at_once(stub):
     assert len(stub.requests) == 4
 
 
-def test_endless_pages_are_bounded_by_a_page_count(stub):
+def test_endless_pages_are_bounded_by_a_page_count(stub, monkeypatch):
+    monkeypatch.setattr(_neo_client, "MAX_PAGES", 5)
     for number in range(1, 12):
         stub.reply({"secrets": [secret(number)], "has_more": True})
-    error = raises_api_error(make_client(stub.url, max_pages=5).list_secrets)
+    error = raises_api_error(make_client(stub.url).list_secrets)
     assert str(error) == "Neo API: the personal secrets: more than 5 pages (5 items so far); giving up, the list is not used"
     assert len(stub.requests) == 5
 
 
-def test_endless_pages_are_bounded_by_a_deadline(stub):
+def test_endless_pages_are_bounded_by_a_deadline(stub, monkeypatch):
     clock = iter(range(0, 1000, 10))  # every look at the clock is 10 s later
+    monkeypatch.setattr(_neo_client, "_monotonic", lambda: next(clock))
+    monkeypatch.setattr(_neo_client, "LIST_TIMEOUT", 35)
     for number in range(1, 12):
         stub.reply({"secrets": [secret(number)], "has_more": True})
-    client = make_client(stub.url, list_timeout=35, monotonic=lambda: next(clock))
+    client = make_client(stub.url)
     error = raises_api_error(client.list_secrets)
     assert str(error) == "Neo API: the personal secrets: not complete after 35 s (3 pages, 3 items); giving up, the list is not used"
 
@@ -634,9 +678,9 @@ def test_after_a_401_no_request_is_sent(stub):
     stub.reply({"message": "invalid key", "code": "unauthorized"}, status=401)
     client = make_client(stub.url)
     first = raises_api_error(client.list_secrets)
-    assert first.status == 401 and first.sent is True
+    assert first.status == 401 and first.reason is None
     second = raises_api_error(client.update_secret, SECRET_PERSONAL_SLACK, True)
-    assert second.sent is False and str(second).startswith("not attempted: the API rejected the credentials earlier in this run (Neo API 401")
+    assert second.reason == REASON_NOT_ATTEMPTED and str(second).startswith("the API rejected the credentials earlier in this run (Neo API 401")
     assert len(stub.requests) == 1
 
 
@@ -688,7 +732,7 @@ def test_failed_later_page_fails_the_whole_list(stub):
     stub.reply({"error": "Service Unavailable"}, status=503)
     stub.reply({"error": "Service Unavailable"}, status=503)
     error = raises_api_error(make_client(stub.url, retries=1).list_secrets)
-    assert error.status == 503 and error.retries == 1
+    assert error.status == 503 and str(error).endswith("(gave up after 2 attempts)")
     assert stub.requests[1]["query"]["offset"] == ["1"]
 
 
@@ -741,7 +785,7 @@ def test_argspec_env_fallbacks_and_defaults(monkeypatch):
     params = validate({}).validated_parameters
     assert params["api_url"] == "http://127.0.0.1:9" and params["validate_certs"] is False
     assert validate({"api_url": "https://task.example.test"}).validated_parameters["api_url"] == "https://task.example.test"
-    client = client_from_params(params, sleep=FakeSleep())
+    client = client_from_params(params)
     assert client.api_url == "http://127.0.0.1:9" and client.validate_certs is False
 
 

@@ -1,6 +1,6 @@
 """The client's retry budget: a 429 storm cannot hang a task (``retry_budget`` = retries x max_retry_wait).
 
-Against the real simulator; no test really sleeps (a fake ``sleep`` records the waits).
+Against the real simulator; no test really sleeps (``SLEEP`` replaces the client's sleep and records the waits).
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError, NeoClient
 
 from tests.conftest import ALICE_KEY, CANARY, SECRET_PERSONAL_GITHUB
@@ -27,8 +28,16 @@ class FakeSleep:
             self.waits.append(seconds)
 
 
+SLEEP = FakeSleep()  # the waits of the current test
+
+
+@pytest.fixture(autouse=True)
+def fake_sleep(monkeypatch):
+    del SLEEP.waits[:]
+    monkeypatch.setattr(_neo_client, "_sleep", SLEEP)
+
+
 def make_client(sim, **kwargs):
-    kwargs.setdefault("sleep", FakeSleep())
     return NeoClient(sim.url, api_key=ALICE_KEY, **kwargs)
 
 
@@ -38,7 +47,7 @@ def storm(sim, times=1000, retry_after="30", method="GET", path="/api/v1/secrets
 
 def test_default_budget_is_what_one_request_may_wait(sim):
     client = NeoClient(sim.url, api_key=ALICE_KEY)
-    assert (client.retries, client.max_retry_wait, client.retry_budget) == (5, 30.0, 150.0)
+    assert (client.retries, _neo_client.MAX_RETRY_WAIT, client.retry_budget) == (5, 30.0, 150.0)
 
 
 def test_one_request_still_gets_all_its_retries(sim):
@@ -46,7 +55,7 @@ def test_one_request_still_gets_all_its_retries(sim):
     storm(sim, times=5)
     client = make_client(sim)
     client.list_secrets()
-    assert client._sleep.waits == [30.0] * 5
+    assert SLEEP.waits == [30.0] * 5
     assert client.retry_count == 5 and client.retry_waited == 150.0 and not client.retry_budget_spent
 
 
@@ -55,18 +64,18 @@ def test_a_429_storm_over_many_requests_waits_at_most_the_budget(sim):
     storm(sim)
     client = make_client(sim)
     first = pytest.raises(NeoApiError, client.list_secrets).value
-    assert client._sleep.waits == [30.0] * 5
+    assert SLEEP.waits == [30.0] * 5
     assert str(first).endswith("(gave up after 6 attempts)")
     assert "budget" not in str(first)  # it failed because its own retries ran out
 
     later = []
     for _unused in range(20):
         later.append(pytest.raises(NeoApiError, client.list_secrets).value)
-    assert sum(client._sleep.waits) == 150.0  # nothing more was waited
+    assert sum(SLEEP.waits) == 150.0  # nothing more was waited
     assert sim.counters()["by_route"][LIST_SECRETS] == 6 + 20  # each later request was sent exactly once
     for error in later:
         message = str(error)
-        assert (error.status, error.code, error.retries) == (429, "rate_limited", 0)
+        assert (error.status, error.code) == (429, "rate_limited") and "gave up" not in message  # one attempt
         assert message.startswith("Neo API 429 rate_limited (error_id ")
         assert message.endswith("; not retried: this task's retry budget (150 s of waiting in total) is used up")
         assert "\n" not in message and CANARY not in message
@@ -85,12 +94,12 @@ def test_requests_go_through_again_once_the_storm_ends(sim):
 def test_a_wait_that_would_exceed_the_budget_is_not_started(sim):
     """With 40 s left, a Retry-After of 30 s is honoured once more, the next one is refused."""
     storm(sim, times=8, retry_after="30")
-    client = make_client(sim, retries=3, max_retry_wait=30.0)  # budget 90 s
+    client = make_client(sim, retries=3)  # budget 90 s
     pytest.raises(NeoApiError, client.list_secrets)  # 3 waits of 30 s: budget used
     assert client.retry_waited == 90.0
     error = pytest.raises(NeoApiError, client.list_secrets).value
     assert "retry budget (90 s of waiting in total) is used up" in str(error)
-    assert client._sleep.waits == [30.0] * 3
+    assert SLEEP.waits == [30.0] * 3
 
 
 def test_budget_is_shared_by_threads(sim):
@@ -100,21 +109,23 @@ def test_budget_is_shared_by_threads(sim):
     with ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(lambda _n: _try(client.update_secret, SECRET_PERSONAL_GITHUB, False), range(64)))
     assert all(isinstance(outcome, NeoApiError) and outcome.status == 429 for outcome in outcomes)
-    assert sum(client._sleep.waits) <= client.retry_budget == 150.0
-    assert len(client._sleep.waits) == 21  # 21 waits of 7 s fit in 150 s, the 22nd would not
+    assert sum(SLEEP.waits) <= client.retry_budget == 150.0
+    assert len(SLEEP.waits) == 21  # 21 waits of 7 s fit in 150 s, the 22nd would not
     patches = sim.counters()["by_route"][PATCH_SECRET]
     assert patches == 64 + 21  # one attempt per request, plus one per retry
     assert sim.secret(SECRET_PERSONAL_GITHUB)["default_available"] is True  # every PATCH was refused
 
 
-def test_transport_failures_count_against_the_same_budget(sim):
+def test_transport_failures_count_against_the_same_budget(sim, monkeypatch):
+    monkeypatch.setattr(_neo_client, "_random", lambda: 1.0)
+    monkeypatch.setattr(_neo_client, "MAX_RETRY_WAIT", 1.0)
     sim.faults({"kind": "drop", "method": "GET", "path": "/api/v1/secrets", "times": 1000})
-    client = make_client(sim, retries=2, rng=lambda: 1.0, max_retry_wait=1.0)  # budget 2 s, waits 0.5 + 1.0
+    client = make_client(sim, retries=2)  # budget 2 s, waits 0.5 + 1.0
     pytest.raises(NeoApiError, client.list_secrets)
-    assert client._sleep.waits == [0.5, 1.0]
+    assert SLEEP.waits == [0.5, 1.0]
     # Request 2: its first wait (0.5 s) still fits in the 2 s, its second (1 s) does not.
     error = pytest.raises(NeoApiError, client.list_secrets).value
-    assert client._sleep.waits == [0.5, 1.0, 0.5]
+    assert SLEEP.waits == [0.5, 1.0, 0.5]
     assert str(error) == ("Neo API request failed: GET /api/v1/secrets: connection dropped after 2 attempts (ConnectionError); "
                           "not retried: this task's retry budget (2 s of waiting in total) is used up")
 
@@ -124,7 +135,7 @@ def test_no_retries_means_no_budget_note(sim):
     client = make_client(sim, retries=0)
     error = pytest.raises(NeoApiError, client.list_secrets).value
     assert "budget" not in str(error) and client.retry_budget == 0
-    assert client._sleep.waits == []
+    assert SLEEP.waits == []
 
 
 def _try(call, *args):
