@@ -10,6 +10,7 @@ applies an env ``fallback`` before a ``default``: ``api_url`` therefore comes fr
 """
 from __future__ import annotations
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import env_fallback
 from ansible.module_utils.parsing.convert_bool import BOOLEANS
 
@@ -62,7 +63,7 @@ def check_environment(args, environ):
 def client_from_params(params, **kwargs):
     """Build the one ``NeoClient`` of a task from its validated connection parameters.
 
-    ``kwargs`` pass client-only settings (``on_retry``, ``pool_size``, ``sleep`` ...).
+    ``kwargs`` pass the settings no option reaches: ``on_retry``, ``pool_size``, ``observer``.
     Raises ``NeoConfigError`` with a message naming the bad option.
     """
     # Imported here, in the task's worker process. The controller's main process imports every
@@ -85,3 +86,43 @@ def client_from_params(params, **kwargs):
         retries=get("retries", 5),
         **kwargs
     )
+
+
+def _not_a_string(path, value):
+    return "argument '%s' must be a string, got a %s" % (path, "list" if isinstance(value, list) else "dictionary")
+
+
+def string_errors(spec, args, prefix=""):
+    """Errors for a list or dictionary given to a ``str`` option, in sub-options and list elements too.
+
+    ansible-core's validator would silently turn it into its Python text (``"['A']"``), which
+    then looks like a valid name or glob; the value itself is never quoted.
+    """
+    errors = []
+    for name, option in spec.items():
+        value, kind, path = args.get(name), option.get("type", "str"), prefix + name
+        if kind == "str" and isinstance(value, (list, dict)):
+            errors.append(_not_a_string(path, value))
+        elif kind == "list" and isinstance(value, list):
+            for item, element in enumerate(value):
+                where = "%s[%d]" % (path, item)
+                if option.get("elements") == "str" and isinstance(element, (list, dict)):
+                    errors.append(_not_a_string(where, element))
+                elif "options" in option and isinstance(element, dict):
+                    errors.extend(string_errors(option["options"], element, where + "."))
+        elif kind == "dict" and "options" in option and isinstance(value, dict):
+            errors.extend(string_errors(option["options"], value, path + "."))
+    return errors
+
+
+def validate_arguments(spec, args, **constraints):
+    """``(result, errors)`` of ansible-core's ``ArgumentSpecValidator`` over ``args``, the one way
+    every plugin and the event source validate their options.
+
+    An option given as null counts as not given (its default and ``NEO_*`` fallback apply), as a
+    role variable set to null does. ``errors`` are texts from :func:`string_errors` and then the
+    validator's error objects (an ``UnsupportedError`` is an unknown option).
+    """
+    args = {name: value for name, value in args.items() if value is not None}
+    result = ArgumentSpecValidator(spec, **constraints).validate(args)
+    return result, string_errors(spec, args) + list(result.errors)

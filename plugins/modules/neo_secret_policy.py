@@ -27,6 +27,9 @@ options:
       - Ordered list of rules.
       - A project name must match exactly one visible project; an ambiguous or unknown project name fails the task before
         any write. Ids are UUIDs, in any case.
+      - Every problem of O(rules) and O(exceptions) is reported at once, before any request, each named by its path (for
+        example C(rules[0].match[1])). The role C(projectdiscovery.neo.secret_policy) and the event source
+        C(projectdiscovery.neo.neo_secret_events) take the same rules and exceptions.
     type: list
     elements: dict
     required: true

@@ -22,6 +22,7 @@ FAKE_KEY = "neo_sk_" + "f" * 32  # well-formed, known to no one
 LONG_NAME = "A" * 129
 LONG_VALUE = "v" * 10001
 RULE = {"match": ["PROD_*"], "default_available": False}
+EXCEPTION = {"default_available": True, "reason": "migration", "expires": "2999-01-01"}
 
 # Connection options: the same cases for every module. (case, options, fragment of the message).
 CONNECTION_CASES = [
@@ -129,6 +130,14 @@ MODULE_CASES = [
     ("neo_secret_policy", "projects empty without personal", {"rules": [dict(RULE, projects=[])]},
      "rules[0].projects: an empty list with personal false covers no secret"),
     ("neo_secret_policy", "projects empty element", {"rules": [dict(RULE, projects=[""])]}, "rules[0].projects[0]"),
+    ("neo_secret_policy", "match element a list", {"rules": [dict(RULE, match=[["PROD_*"]])]}, "argument 'rules[0].match[0]' must be a string, got a list"),
+    ("neo_secret_policy", "match that can never match", {"rules": [dict(RULE, match=["prod_*"])]},
+     "rules[0].match[0]: 'prod_*' can never match a secret name: names are upper-case (did you mean 'PROD_*'?)"),
+    ("neo_secret_policy", "unknown exception key", {"exceptions": [dict(EXCEPTION, colour="red")]}, "exceptions.colour"),
+    ("neo_secret_policy", "exception without a target", {"exceptions": [EXCEPTION]},
+     "exceptions[0]: give secret_id, or name with project (an id or name) or personal: true"),
+    ("neo_secret_policy", "exception with a bad date", {"exceptions": [dict(EXCEPTION, secret_id=SECRET_PROD_AWS, expires="soon")]},
+     "exceptions[0].expires: must be a date YYYY-MM-DD, got 'soon'"),
     ("neo_secret_policy", "concurrency zero", {"concurrency": 0}, "concurrency: must be between 1 and 32 (got 0)"),
     ("neo_secret_policy", "concurrency too high", {"concurrency": 33}, "concurrency: must be between 1 and 32 (got 33)"),
     ("neo_secret_policy", "concurrency not a number", {"concurrency": "many"}, "concurrency"),
@@ -252,7 +261,9 @@ def test_unknown_option_uses_ansible_core_wording(sim, run_playbook, tmp_path, m
     assert "api_key" in msg and sim.counters()["total"] == 0
 
 
-# --------------------------------------------------------------------------- the role's own variables
+# --------------------------------------------------------------------------- the role's variables
+# The role's argument spec names its variables; the module, which checks what the role passes on,
+# names its own options (the role and the task are in Ansible's output).
 
 ROLE_CASES = [
     ("rules missing", {}, "neo_secret_policy_rules"),
@@ -261,12 +272,14 @@ ROLE_CASES = [
     ("unknown rule key", {"neo_secret_policy_rules": [dict(RULE, colour="red")]}, "colour"),
     ("fail_on_drift not a bool", {"neo_secret_policy_fail_on_drift": "maybe"}, "neo_secret_policy_fail_on_drift"),
     ("concurrency not a number", {"neo_secret_policy_concurrency": "many"}, "neo_secret_policy_concurrency"),
-    ("concurrency zero", {"neo_secret_policy_concurrency": 0}, "neo_secret_policy_concurrency: must be between 1 and 32 (got 0)"),
-    ("report_path in a missing directory", {"neo_secret_policy_report_path": "/nonexistent-neo-dir/r.json"},
-     "neo_secret_policy_report_path: the directory"),
+    ("concurrency zero", {"neo_secret_policy_concurrency": 0}, "concurrency: must be between 1 and 32 (got 0)"),
+    ("report_path in a missing directory", {"neo_secret_policy_report_path": "/nonexistent-neo-dir/r.json"}, "report_path: the directory"),
     ("match empty", {"neo_secret_policy_rules": [{"match": [], "default_available": False}]},
-     "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"),
-    ("projects empty element", {"neo_secret_policy_rules": [dict(RULE, projects=[""])]}, "neo_secret_policy_rules[0].projects[0]: "),
+     "rules[0].match: must be a non-empty list of name patterns"),
+    ("projects empty element", {"neo_secret_policy_rules": [dict(RULE, projects=[""])]}, "rules[0].projects[0]: "),
+    ("match element a list", {"neo_secret_policy_rules": [dict(RULE, match=[["PROD_*"]])]}, "argument 'rules[0].match[0]' must be a string, got a list"),
+    ("exception without reason", {"neo_secret_policy_exceptions": [{"secret_id": SECRET_PROD_AWS, "default_available": True, "expires": "2999-01-01"}]},
+     "missing required arguments: reason found in exceptions"),
     ("list_compliant not a bool", {"neo_secret_policy_list_compliant": "maybe"}, "neo_secret_policy_list_compliant"),
     ("neo_api_url not http", {"neo_api_url": "ftp://neo.example.test"}, "api_url must be an http:// or https:// URL"),
     ("neo_api_key without prefix", {"neo_api_key": "not-a-neo-key"}, "api_key must start with neo_sk_"),
@@ -276,7 +289,7 @@ ROLE_CASES = [
 
 
 @pytest.mark.parametrize("case,extra_vars,fragment", ROLE_CASES, ids=[c[0] for c in ROLE_CASES])
-def test_role_variable_fails_before_any_request_naming_it(sim, run_playbook, case, extra_vars, fragment):
+def test_role_variable_fails_before_any_request_naming_the_option(sim, run_playbook, case, extra_vars, fragment):
     variables = dict({"neo_secret_policy_rules": [RULE]}, **extra_vars)
     if case == "rules missing":
         del variables["neo_secret_policy_rules"]

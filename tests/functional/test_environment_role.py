@@ -163,7 +163,7 @@ def test_check_mode_on_a_project_named_only_with_the_connection_as_role_variable
 BAD_INPUT = [
     ("project missing", {"neo_environment_project": None}, "neo_environment_project"),
     ("neither id nor name", {"neo_environment_project": {"tags": ["x"]}}, "one of the following is required: id, name"),
-    ("tag over-long", {"neo_environment_project": {"name": "X", "tags": ["t" * 33]}}, "neo_environment_project.tags[0]: "),
+    ("tag over-long", {"neo_environment_project": {"name": "X", "tags": ["t" * 33]}}, "tags[0]: 'ttt"),
     ("secret name", {"neo_environment_secrets": [{"name": "lower", "value": "CANARY-v-0006"}, {"name": "OK"}]},
      "neo_environment_secrets: not valid secret names (an upper-case letter, then upper-case letters, digits or underscores; 1 to 128 characters): lower;"),
     ("secret listed twice", {"neo_environment_secrets": [{"name": "A"}, {"name": "B"}, {"name": "A"}]}, "neo_environment_secrets: listed more than once: A;"),

@@ -356,14 +356,14 @@ def test_diff_lists_each_secret_changed_only_under_diff(gov_sim, run_playbook):
 
 @pytest.mark.parametrize("variables, fragment", [
     ({"neo_secret_policy_rules": [{"match": ["prod_*"], "default_available": False}]},
-     "neo_secret_policy_rules[0].match[0]: 'prod_*' can never match a secret name: names are upper-case (did you mean 'PROD_*'?)"),
+     "rules[0].match[0]: 'prod_*' can never match a secret name: names are upper-case (did you mean 'PROD_*'?)"),
     ({"neo_secret_policy_rules": [{"match": ["*"], "exclude": ["PROD.DB"], "default_available": False}]}, "'.' never appear in one"),
     ({"neo_secret_policy_rules": [{"match": ["*"], "created_by": "robot", "default_available": False}]}, "created_by"),
     ({"neo_secret_policy_exceptions": [{"secret_id": sid(211), "default_available": True, "reason": "r", "expires": "soon"}]},
-     "neo_secret_policy_exceptions[0].expires: must be a date YYYY-MM-DD, got 'soon'"),
+     "exceptions[0].expires: must be a date YYYY-MM-DD, got 'soon'"),
     ({"neo_secret_policy_exceptions": [{"secret_id": sid(211), "default_available": True, "expires": "2999-01-01"}]}, "reason"),
     ({"neo_secret_policy_exceptions": [{"name": "PROD_DB_PASSWORD", "default_available": True, "reason": "r", "expires": "2999-01-01"}]},
-     "neo_secret_policy_exceptions[0]: with name, give exactly one of project (an id or name) and personal: true"),
+     "exceptions[0]: with name, give exactly one of project (an id or name) and personal: true"),
 ], ids=["lower-case-glob", "dot-in-exclude", "created-by", "expires", "reason-missing", "name-without-scope"])
 def test_bad_governance_input_fails_before_any_request(gov_sim, run_playbook, variables, fragment):
     variables = dict({"neo_secret_policy_rules": [{"match": ["*"], "default_available": False}]}, **variables)

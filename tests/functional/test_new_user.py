@@ -146,14 +146,27 @@ def test_role_variables_override_the_plays_module_defaults(policy_sim, run_playb
 
 
 def test_role_variables_that_are_templates_are_templated(policy_sim, run_playbook):
-    # The module reads the role's connection variables itself (role_settings): a variable that
-    # names others is templated first, as a task argument would be; the stale environment loses.
+    # A variable that names others is templated as the task argument it is; the stale environment loses.
     run = run_playbook(
         policy_sim, "new_user_role_module_defaults.yml",
         {"neo_secret_policy_rules": RESEARCH_KEY_OFF, "play_api_url": STALE_URL, "play_api_key": FAKE_KEY,
          "neo_api_url": "{{ url_parts | join(':') }}", "url_parts": policy_sim.url.rsplit(":", 1),
          "neo_api_key": "{{ 'neo_sk_' ~ key_tail }}", "key_tail": ALICE_KEY[len("neo_sk_"):]},
         api_key=FAKE_KEY, extra_env={"NEO_API_URL": STALE_URL},
+    )
+    assert run.rc == 0, run.stdout
+    assert policy_sim.flags()[RESEARCH_KEY] is False
+    assert_quiet(run)
+
+
+def test_role_variables_that_are_null_count_as_not_set(policy_sim, run_playbook):
+    # The play's module_defaults URL (the role's null neo_api_url is not given) beats the stale
+    # NEO_API_URL; NEO_API_KEY is used, and validate_certs keeps its default.
+    run = run_playbook(
+        policy_sim, "new_user_role_module_defaults.yml",
+        {"neo_secret_policy_rules": RESEARCH_KEY_OFF, "play_api_url": policy_sim.url, "play_api_key": None,
+         "neo_api_url": None, "neo_api_key": None, "neo_validate_certs": None, "neo_secret_policy_report_path": None},
+        extra_env={"NEO_API_URL": STALE_URL},
     )
     assert run.rc == 0, run.stdout
     assert policy_sim.flags()[RESEARCH_KEY] is False
@@ -298,7 +311,7 @@ def test_a_project_name_that_matches_nothing_still_fails_before_any_write(sim, r
     run = run_playbook(sim, "secret_policy.yml", {"neo_secret_policy_rules": rules})
     assert run.rc != 0
     msg = run.task(POLICY_TASK)["msg"]
-    assert "neo_secret_policy_rules[1].projects[0]: no project named 'Red Team' among the 3 projects the caller can see" in msg
+    assert "rules[1].projects[0]: no project named 'Red Team' among the 3 projects the caller can see" in msg
     assert sim.writes() == 0
     assert sim.counters()["by_route"] == {"GET /api/v1/projects": 1}
 

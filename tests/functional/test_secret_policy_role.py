@@ -148,7 +148,7 @@ def test_fail_on_drift_gates_check_mode_only_when_drift_exists(policy_sim, run_p
     ([{"match": ["PROD_*"]}], "default_available"),
     ([{"default_available": False}], "match"),
     ([{"match": ["PROD_*"], "default_available": False, "colour": "red"}], "colour"),
-    ([{"match": [], "default_available": False}], "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"),
+    ([{"match": [], "default_available": False}], "rules[0].match: must be a non-empty list of name patterns"),
     ([{"match": ["X"], "projects": ["Staging-typo"], "default_available": False}], "no project named 'Staging-typo' among the"),
 ])
 def test_bad_policy_fails_before_any_write(policy_sim, run_playbook, rules, fragment):

@@ -14,11 +14,12 @@ What is compared, recursively (suboptions, elements of lists of dicts):
 * ``no_log``: module documentation has no ``no_log`` key either, so the spec's ``no_log`` options must be
   exactly the known set below, and every option whose name looks like a credential must be one of them.
 * the role ``secret_policy``: every option of ``meta/argument_specs.yml`` maps onto a module option
-  (table below) and agrees with its spec in type, elements, suboptions, required, default, choices and
-  ``no_log``; ``defaults/main.yml`` sets exactly the documented defaults; the table is what
+  (table below) and agrees with its spec in type, elements, required, default, choices and ``no_log``;
+  the rules and exceptions are declared without their suboptions, which the module documents and
+  checks; ``defaults/main.yml`` sets exactly the documented defaults; the table is what
   ``tasks/main.yml`` really passes.
-* the role ``environment``: the same, with its own table (ENVIRONMENT_OPTIONS): its variables feed three
-  modules (``neo_project``, ``neo_secrets``, ``neo_secret_policy``) and the connection options of all three.
+* the role ``environment``: the same, with its own table: its variables feed three modules
+  (``neo_project``, ``neo_secrets``, ``neo_secret_policy``) and the connection options of all three.
 """
 import importlib
 import pathlib
@@ -41,10 +42,11 @@ ROLE_MODULE = "neo_secret_policy"
 # A role variable is the module option with the prefix neo_secret_policy_ (policy options) or neo_
 # (connection options). How it is passed:
 #   VALUE    "{{ var }}" as a task argument: the role's default must be the module's default.
-#   IF_SET   only when the variable is set: "{{ var | default(omit) }}" as a task argument, or read by the
-#            module's action plugin itself from the role's variable when it is set and not null
-#            (``role_settings``): the role has no default of its own, so the module's default, the
-#            play's module_defaults or the option's NEO_* environment variable decide.
+#   IF_SET   only when the variable is set and not null, as an entry
+#            "('option', var) if var is defined and var is not none" of the dict the task passes as its own
+#            module_defaults (built in vars/main.yml; "{{ var | default(omit) }}" would hide the play's
+#            module_defaults): the role has no default of its own, so the module's default, the play's
+#            module_defaults or the option's NEO_* environment variable decide.
 #
 #   role variable                      module option       passed as
 #   neo_secret_policy_rules            rules               VALUE (required)
@@ -292,10 +294,12 @@ def _role_task():
     return next(task[name] for name in names if name in task) or {}, task.get("module_defaults") or {}
 
 
-def role_settings(module_name, role):
-    """{role variable: module option} that the module's action plugin reads itself when ``role`` runs it."""
-    settings = importlib.import_module("%s.plugins.action.%s" % (PACKAGE, module_name)).ActionModule.role_settings
-    return {variable: option for option, variable in settings.get("%s.%s" % (COLLECTION, role), {}).items()}
+def if_set_entries(entry, role):
+    """{role variable: module option} of a module_defaults entry ``"{{ var }}"`` naming a dict built in the role's vars/main.yml."""
+    match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", str(entry).strip())
+    text = (yaml.safe_load((role / "vars" / "main.yml").read_text()) or {}).get(match.group(1)) if match else None
+    return {variable: option for option, variable in
+            re.findall(r"\(\s*'(\w+)'\s*,\s*(\w+)\s*\)\]\s*if\s+\2\s+is\s+defined\s+and\s+\2\s+is\s+not\s+none\b", text or "")}
 
 
 def role_passes():
@@ -303,21 +307,35 @@ def role_passes():
     arguments, module_defaults = _role_task()
     passed, constants, problems = {}, {}, []
     for option, value in arguments.items():
-        match = re.fullmatch(r"\{\{\s*(\w+)\s*(\|\s*default\(omit\)\s*)?\}\}", value) if isinstance(value, str) else None
+        match = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", value) if isinstance(value, str) else None
         if match:
-            passed[match.group(1)] = (option, IF_SET if match.group(2) else VALUE)
+            passed[match.group(1)] = (option, VALUE)
         elif isinstance(value, str) and "{{" in value:
-            problems.append("task argument %s: %r is not \"{{ var }}\" nor \"{{ var | default(omit) }}\" (extend the test)" % (option, value))
+            problems.append("task argument %s: %r is not \"{{ var }}\" (extend the test)" % (option, value))
         else:
             constants[option] = value
-    if module_defaults:
-        # It would hide the play's module_defaults for the options it names (extend the test if it is needed).
-        problems.append("the task sets module_defaults %r" % (module_defaults,))
-    for variable, option in role_settings(ROLE_MODULE, "secret_policy").items():
-        if option in arguments:
-            problems.append("%s: passed as a task argument and read from %s by the action plugin" % (option, variable))
-        passed[variable] = (option, IF_SET)
+    for target, entry in module_defaults.items():
+        if target != "%s.%s" % (COLLECTION, ROLE_MODULE):
+            # A group entry would replace the play's group entry instead of adding to it.
+            problems.append("module_defaults of the task: %s is not %s.%s (extend the test)" % (target, COLLECTION, ROLE_MODULE))
+            continue
+        found = if_set_entries(entry, ROLE)
+        if not found:
+            problems.append("module_defaults of the task: cannot read %r (extend the test)" % (entry,))
+        for variable, option in found.items():
+            if option in arguments:
+                problems.append("%s: passed as a task argument and in the task's module_defaults" % option)
+            passed[variable] = (option, IF_SET)
     return passed, constants, problems
+
+
+# Role variables passed as they are to an option whose suboptions only the module documents and
+# checks: the role declares none (compared below: any would be "in the role, not in the spec").
+SUBOPTIONS_LEFT_TO_THE_MODULE = {"neo_secret_policy_rules", "neo_secret_policy_exceptions"}
+
+
+def without_suboptions(option):
+    return {key: value for key, value in option.items() if key != "options"}
 
 
 def test_role_table_follows_the_naming_rule():
@@ -355,7 +373,8 @@ def test_role_argument_specs_match_module_spec():
     errors += ["%s: set in defaults/main.yml but not documented in meta/argument_specs.yml" % variable
                for variable in sorted(set(role_defaults) - set(role_options))]
     # The module's spec under the role's variable names. With IF_SET the module's default (or environment
-    # variable) applies when the variable is not set, so the role must have none of its own.
+    # variable) applies when the variable is not set, so the role must have none of its own. Suboptions
+    # are the module's alone (SUBOPTIONS_LEFT_TO_THE_MODULE).
     expected = {}
     for variable, (option, how) in ROLE_OPTIONS.items():
         if variable not in role_options:
@@ -364,7 +383,7 @@ def test_role_argument_specs_match_module_spec():
             errors.append("%s: maps to %s, which the %s argument spec does not have" % (variable, option, ROLE_MODULE))
             continue
         role_option = role_options[variable]
-        expected[variable] = spec[option]
+        expected[variable] = without_suboptions(spec[option]) if variable in SUBOPTIONS_LEFT_TO_THE_MODULE else spec[option]
         if how == IF_SET:
             if role_option.get("default") is not None:
                 errors.append("%s: passed only when set, so the role must leave the default to the module, not set %r"
@@ -390,13 +409,11 @@ def test_role_argument_specs_match_module_spec():
 #   neo_environment_policy_rules         neo_secret_policy   rules     "{{ __environment_rules }}": each rule with projects (this
 #                                                                      project) and personal (false) set by the role and the listed
 #                                                                      secrets appended to exclude (role default [], skipped when empty)
-#   neo_api_url ... neo_ca_path          every module        api_url ... ca_path   IF_SET, read by each module's action plugin
+#   neo_api_url ... neo_ca_path          every module        api_url ... ca_path   IF_SET in the block's module_defaults, one entry per module
 #   (set by the role itself)             neo_secrets.project (the project's id, or its name), neo_secret_policy.defer_failure (true)
 ENVIRONMENT_ROLE = REPO_ROOT / "roles" / "environment"
 ENVIRONMENT_MODULES = ("neo_project", "neo_secrets", "neo_secret_policy")
 ENVIRONMENT_PROJECT_FIELDS = ("id", "name", "tags", "settings_md", "shared_with_team")
-# Suboptions of a rule the role sets itself for every rule (so the role does not offer them).
-ENVIRONMENT_RULE_SET_BY_ROLE = {"projects", "personal", "exclude_projects"}
 ENVIRONMENT_CONNECTION = {"neo_api_url": "api_url", "neo_api_key": "api_key", "neo_api_token": "api_token", "neo_validate_certs": "validate_certs",
                           "neo_ca_path": "ca_path"}
 ENVIRONMENT_DEFAULTS = {"neo_environment_secrets": [], "neo_environment_policy_rules": []}
@@ -426,8 +443,7 @@ def environment_expected():
         "neo_environment_project": {"type": "dict", "required": True,
                                     "options": {field: project_spec[field] for field in ENVIRONMENT_PROJECT_FIELDS}},
         "neo_environment_secrets": dict(secrets_spec, required=False, default=[]),
-        "neo_environment_policy_rules": dict(rules_spec, required=False, default=[], options={
-            name: option for name, option in rules_spec["options"].items() if name not in ENVIRONMENT_RULE_SET_BY_ROLE}),
+        "neo_environment_policy_rules": dict(without_suboptions(rules_spec), required=False, default=[]),
     }
     connection = argument_spec("neo_project")
     for variable, option in ENVIRONMENT_CONNECTION.items():
@@ -458,6 +474,15 @@ def test_environment_role_table_is_what_the_role_passes():
     calls, module_defaults = _environment_tasks()
     assert sorted(calls) == sorted(ENVIRONMENT_MODULES)
     errors = []
+    # One entry per module (a group entry would replace the play's group entry instead of adding to it).
+    if set(module_defaults) != {"%s.%s" % (COLLECTION, module) for module in ENVIRONMENT_MODULES}:
+        errors.append("the block's module_defaults must name each module of the role: %r" % (sorted(module_defaults),))
+    for target, entry in sorted(module_defaults.items()):
+        found = if_set_entries(entry, ENVIRONMENT_ROLE)
+        if found != ENVIRONMENT_CONNECTION:
+            errors.append("module_defaults of %s passes %r, the table says %r" % (target, found, ENVIRONMENT_CONNECTION))
+        errors += ["%s: passed as an argument of %s and in its module_defaults" % (option, target)
+                   for option in calls.get(target.rsplit(".", 1)[1], {}) if option in found.values()]
     project_args = dict(calls["neo_project"])
     wanted = {field: "{{ neo_environment_project.%s | default(omit) }}" % field for field in ENVIRONMENT_PROJECT_FIELDS}
     if project_args != wanted:
@@ -472,14 +497,6 @@ def test_environment_role_table_is_what_the_role_passes():
                      "'exclude': __environment_secret_names}, list_merge='append')"):
         if fragment not in rules:
             errors.append("vars/main.yml __environment_rules does not contain %r (extend the test)" % fragment)
-    if module_defaults:
-        errors.append("the block sets module_defaults %r: it would hide the play's (extend the test if it is needed)" % (module_defaults,))
-    for module in ENVIRONMENT_MODULES:
-        found = role_settings(module, "environment")
-        if found != ENVIRONMENT_CONNECTION:
-            errors.append("%s reads %r from the role's variables, the table says %r" % (module, found, ENVIRONMENT_CONNECTION))
-        errors += ["%s: passed as an argument of %s and read from the role's variables" % (option, module)
-                   for option in calls[module] if option in found.values()]
     assert not errors, "roles/environment:\n" + "\n".join(errors)
 
 
