@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_project_state as state
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import CONNECTION_ROLE_VARIABLES, ENVIRONMENT_ROLE, NeoActionBase
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import canonical_id, scope_label
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
 
 class ActionModule(NeoActionBase):
@@ -17,16 +18,14 @@ class ActionModule(NeoActionBase):
         "shared_with_team": {"type": "bool"},
     }
     required_one_of = (("id", "name"),)
-    role_settings = {ENVIRONMENT_ROLE: CONNECTION_ROLE_VARIABLES}
-    role_variables = {ENVIRONMENT_ROLE: {option: "neo_environment_project.%s" % option for option in argument_spec}}
 
     def check_input(self, params):
-        state.check_project_input(params, self.option_name)
+        state.check_project_input(params)
 
     def run_neo(self, client, params, check_mode, diff, warn):
         outcome = state.ensure_project(client, params["id"], params["name"], state.desired_fields(params), check_mode, warn)
         result = {"changed": outcome.changed, "created": outcome.created, "project": state.public_project(outcome.after)}
         if diff and outcome.changed:
-            header = state.label(outcome.after, params["id"], params["name"])
+            header = scope_label(canonical_id(outcome.after.get("id")), outcome.after.get("name"))
             result["diff"] = state.project_diff(header, outcome.before, outcome.after, outcome.fields)
         return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoNotFound
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_id
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_id, normalize_ref, resolve_ref, scope_label
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
 VALUE_IGNORED = "the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"
@@ -28,15 +28,16 @@ class ActionModule(NeoActionBase):
     def check_input(self, params):
         params["id"] = normalize_id("id", params["id"])
         params["project_id"] = normalize_id("project_id", params["project_id"])
-        params["project"] = secrets.check_project_ref("project", params["project"])
+        params["project"] = normalize_ref("project", params["project"])
         secrets.check_secret_name("name", params["name"])
         secrets.check_secret_value("value", params["value"])
 
     def run_neo(self, client, params, check_mode, diff, warn):
-        desired = params["default_available"]
         project_id, pending = params["project_id"], None
         if params["project"] is not None:
-            project_id, pending = secrets.project_scope(client, params["project"], check_mode)
+            # In check mode a project named here may be created by an earlier task of the play.
+            project_id = resolve_ref(client, params["project"], "project", missing_ok=check_mode)
+            pending = params["project"] if project_id is None else None
         record = None
         if pending is None:
             try:
@@ -48,33 +49,18 @@ class ActionModule(NeoActionBase):
                 pending = params["project"]
         if pending is not None:
             searched = ["project %s, which does not exist (yet)" % pending]
-        if record is None:
-            if params["value"] is None:
-                raise NeoNotFound(secrets.describe_missing(params["id"], params["name"], searched))
-            result = self._create(client, dict(params, project_id=project_id), check_mode, diff)
-            if pending is not None:
-                result["msg"] = "would be created in project %s (not created yet)" % pending
-            return result
-        changed, after = secrets.set_default_available(client, record, desired, check_mode)
-        result = {"changed": changed, "created": False, "secret": secrets.public_record(after)}
-        if params["value"] is not None:
+        if record is None and params["value"] is None:
+            raise NeoNotFound(secrets.describe_missing(params["id"], params["name"], searched))
+        # The same path as neo_secrets: one item, whose scope holds ``record`` or no secret of that name.
+        item = {"name": params["name"], "value": params["value"], "default_available": params["default_available"]}
+        status, before, after = secrets.ensure_secret(client, project_id, item, check_mode, [record] if record else [], scope_label(project_id))
+        result = {"changed": status != secrets.STATUS_UNCHANGED, "created": status == secrets.STATUS_CREATED, "secret": secrets.public_record(after)}
+        if before is not None and params["value"] is not None:
             # The API can neither read nor change a value: an existing secret keeps the one it has.
             result["value_ignored"] = True
             warn(VALUE_IGNORED)
+        if pending is not None:
+            result["msg"] = "would be created in project %s (not created yet)" % pending
         if diff:
-            result["diff"] = {"before": secrets.diff_view(record), "after": secrets.diff_view(after)}
-        return result
-
-    @staticmethod
-    def _create(client, params, check_mode, diff):
-        desired = params["default_available"]
-        if check_mode:
-            after = {"id": None, "name": params["name"], "project_id": params["project_id"], "default_available": desired, "masked_value": None}
-        else:
-            after = secrets.create_secret(client, params["name"], params["value"], desired, params["project_id"])
-            # The POST carried the flag; make sure it took, as after any write.
-            after = secrets.set_default_available(client, after, desired, check_mode)[1]
-        result = {"changed": True, "created": True, "secret": secrets.public_record(after)}
-        if diff:
-            result["diff"] = {"before": {}, "after": secrets.diff_view(after)}
+            result["diff"] = {"before": {} if before is None else secrets.diff_view(before), "after": secrets.diff_view(after)}
         return result

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import REASON_NOT_ATTEMPTED, NeoApiError, NeoInputError
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ALL_PROJECTS, ProjectDirectory, normalize_id
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
@@ -60,7 +60,7 @@ class ActionModule(NeoActionBase):
             except NeoApiError as err:
                 # Under '*' a project the caller may list but not read is skipped and reported;
                 # a project the task names explicitly must be readable.
-                if not (every_project and err.status in (403, 404) and err.sent):
+                if not (every_project and err.status in (403, 404) and err.reason != REASON_NOT_ATTEMPTED):
                     raise
                 unreadable.append({"id": project_id, "name": directory.name(project_id), "reason": str(err)})
                 continue

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, plural
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import (
-    CONNECTION_ROLE_VARIABLES,
-    ENVIRONMENT_ROLE,
-    NeoActionBase,
-    unsafe_records,
-)
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_ref, resolve_ref
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
 
 class ActionModule(NeoActionBase):
@@ -28,24 +24,23 @@ class ActionModule(NeoActionBase):
             },
         },
     }
-    role_settings = {ENVIRONMENT_ROLE: CONNECTION_ROLE_VARIABLES}
-    role_variables = {ENVIRONMENT_ROLE: {"secrets": "neo_environment_secrets", "project": "neo_environment_project"}}
 
     def check_input(self, params):
-        params["project"] = secrets.check_project_ref(self.option_name("project"), params["project"])
-        where = self.option_name("secrets")
+        params["project"] = normalize_ref("project", params["project"])
         seen = {}
         for index, item in enumerate(params["secrets"]):
-            secrets.check_secret_name("%s[%d].name" % (where, index), item["name"])
-            secrets.check_secret_value("%s[%d].value" % (where, index), item["value"])
+            secrets.check_secret_name("secrets[%d].name" % index, item["name"])
+            secrets.check_secret_value("secrets[%d].value" % index, item["value"])
             if item["name"] in seen:
-                raise NeoInputError("%s[%d].name: %s is listed twice (also %s[%d])" % (where, index, item["name"], where, seen[item["name"]]))
+                raise NeoInputError("secrets[%d].name: %s is listed twice (also secrets[%d])" % (index, item["name"], seen[item["name"]]))
             seen[item["name"]] = index
 
     def run_neo(self, client, params, check_mode, diff, warn):
         project_id, pending = None, None
         if params["project"] is not None:
-            project_id, pending = secrets.project_scope(client, params["project"], check_mode, self.option_name("project"))
+            # In check mode a project named here may be created by an earlier task of the play.
+            project_id = resolve_ref(client, params["project"], "project", missing_ok=check_mode)
+            pending = params["project"] if project_id is None else None
         records = None
         if pending is None:
             try:
@@ -59,7 +54,7 @@ class ActionModule(NeoActionBase):
         summary = secrets.summarize_secrets(entries)
         result = {
             "changed": bool(summary["created"] or summary["changed"]),
-            "secrets": unsafe_records(entries),
+            "secrets": entries,
             "summary": summary,
         }
         if pending is not None:

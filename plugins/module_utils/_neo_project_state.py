@@ -3,17 +3,19 @@
 """One project as code: input rules, find, compare, create or update (plain Python over a ``NeoClient``).
 
 The project is found in the caller's project list (``ProjectDirectory``, the one place for
-project lookups): by id, else by exact unique name. Absent, it is created with one POST (with
-the id when given, so that a re-run never makes a second project; a 409 means it exists: it is
-read and updated). Present, one PATCH sends only the given fields that differ; tags compare as
-a set. The same decision serves check mode, which sends no write. Nothing here imports Ansible.
+project lookups): by id, else by exact unique name. Absent, it is created through the one create
+path (``_neo_create``) with one POST (with the id when given, so that a re-run never makes a
+second project; a 409 means it exists: it is read and updated). Present, one PATCH sends only
+the given fields that differ; tags compare as a set. The same decision serves check mode, which
+sends no write. Nothing here imports Ansible.
 """
 from __future__ import annotations
 
 import unicodedata
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import create_once
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
-    NeoAmbiguousError,
+    REASON_NOT_ATTEMPTED,
     NeoApiError,
     NeoInputError,
     NeoNotFound,
@@ -21,7 +23,13 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoStateError,
     one_line,
 )
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, normalize_id, scope_label
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import (
+    ProjectDirectory,
+    canonical_id,
+    naming_project,
+    normalize_id,
+    scope_label,
+)
 
 # The documented fields of a project record (openapi.yaml, schema Project): nothing else is returned.
 PROJECT_RECORD_FIELDS = (
@@ -38,6 +46,8 @@ NAME_MAX_LENGTH = 128
 SETTINGS_MAX_LENGTH = 35000
 MAX_TAGS = 20
 TAG_MAX_LENGTH = 32
+# What an ambiguous name asks for: the module's id option.
+AMBIGUOUS_ADVICE = "give the id of the one to manage"
 
 
 def public_project(record):
@@ -76,22 +86,18 @@ def normalize_tags(option, tags):
     return kept
 
 
-def check_project_input(params, option_name=str):
-    """Normalise and check the project options of ``params`` in place, before any request.
-
-    ``option_name(option)`` is how messages name an option (a role's variable when a role runs
-    the module).
-    """
-    params["id"] = normalize_id(option_name("id"), params.get("id"))
+def check_project_input(params):
+    """Normalise and check the project options of ``params`` in place, before any request."""
+    params["id"] = normalize_id("id", params.get("id"))
     name = params.get("name")
     if name is not None and not 1 <= len(name) <= NAME_MAX_LENGTH:
-        raise NeoInputError("%s: must be 1 to %d characters long (got %d)" % (option_name("name"), NAME_MAX_LENGTH, len(name)))
+        raise NeoInputError("name: must be 1 to %d characters long (got %d)" % (NAME_MAX_LENGTH, len(name)))
     settings = params.get("settings_md")
     if settings is not None and len(settings) > SETTINGS_MAX_LENGTH:
         raise NeoInputError(
-            "%s: %d characters; the Neo API keeps at most %d and cuts the rest off behind a marker, so the project would never match it: shorten it"
-            % (option_name("settings_md"), len(settings), SETTINGS_MAX_LENGTH))
-    params["tags"] = normalize_tags(option_name("tags"), params.get("tags"))
+            "settings_md: %d characters; the Neo API keeps at most %d and cuts the rest off behind a marker, so the project would never match it: shorten it"
+            % (len(settings), SETTINGS_MAX_LENGTH))
+    params["tags"] = normalize_tags("tags", params.get("tags"))
 
 
 def desired_fields(params):
@@ -127,31 +133,6 @@ def _same(record, field, wanted):
 def differences(record, desired):
     """{field: desired value} for each given field the record does not already have."""
     return {field: wanted for field, wanted in desired.items() if not _same(record, field, wanted)}
-
-
-def find_project(directory, project_id=None, name=None, where="name"):
-    """The listed record with ``project_id``, else the one listed project called ``name``; None when absent.
-
-    A name shared by several projects is an error listing their ids.
-    """
-    if project_id is not None:
-        return directory.record(project_id)
-    named = directory.named(name)
-    if len(named) > 1:
-        raise NeoAmbiguousError("%s: project name %r matches %d projects (%s); give the id of the one to manage"
-                                % (where, name, len(named), ", ".join(named)))
-    return directory.record(named[0]) if named else None
-
-
-def label(record=None, project_id=None, name=None):
-    """``project <id> (<name>)`` for messages; ``project '<name>'`` for one that has no id yet."""
-    record = record or {}
-    project_id = canonical_id(record.get("id")) or project_id
-    if isinstance(record.get("name"), str) and record["name"]:
-        name = record["name"]
-    if project_id:
-        return scope_label(project_id, name)
-    return "project %r" % one_line(name, 80)
 
 
 # ---------------------------------------------------------------------- diff
@@ -205,16 +186,11 @@ class Outcome:
         return self.created or bool(self.fields)
 
 
-def _may_have_reached_server(err):
-    """A failed POST that may still have created the project: transport failure (no status), or 5xx."""
-    return err.status is None or err.status >= 500
-
-
 def _not_owner(record, err=None):
     """The one-line error of a change only the project's owner may make."""
     owner = record.get("owner_email")
     owner = " (%s)" % one_line(owner, 120) if isinstance(owner, str) and owner else ""
-    text = "%s: only its owner%s may change it, and the caller is not its owner" % (label(record), owner)
+    text = "%s: only its owner%s may change it, and the caller is not its owner" % (scope_label(canonical_id(record["id"]), record.get("name")), owner)
     if err is None:
         return NeoPermissionError(text + "; the project record says is_owner false, so the PATCH a real run sends would be refused")
     return NeoPermissionError("%s; the API refused the PATCH: %s" % (text, err))
@@ -222,57 +198,38 @@ def _not_owner(record, err=None):
 
 def update_project(client, record, changes):
     """One PATCH of ``changes``; the answer must show them, else NeoStateError. Returns the new record."""
+    project_id = canonical_id(record["id"])
     try:
-        after = client.update_project(canonical_id(record["id"]), changes)
+        after = client.update_project(project_id, changes)
     except NeoApiError as err:
-        if err.status == 403 and err.sent and record.get("is_owner") is not True:
+        if err.status == 403 and err.reason != REASON_NOT_ATTEMPTED and record.get("is_owner") is not True:
             raise _not_owner(record, err) from None
-        err.message = "%s: %s" % (label(record), err.message)
-        raise
+        raise naming_project(err, project_id, scope_label(project_id, record.get("name"))) from None
     wrong = differences(after, changes)
     if wrong:
         raise NeoStateError("%s: the API answered the PATCH with %s, not what was sent" % (
-            label(after), "; ".join("%s %s" % (field, one_line(repr(_view(after, field)), 120)) for field in sorted(wrong))))
+            scope_label(canonical_id(after["id"]), after.get("name")),
+            "; ".join("%s %s" % (field, one_line(repr(_view(after, field)), 120)) for field in sorted(wrong))))
     return after
 
 
-def _adopt(client, project_id, err):
-    """The record of ``project_id`` after a POST answered 409 (the id exists): read from the project list."""
-    record = ProjectDirectory(client.list_projects()).record(project_id)
-    if record is None:
-        raise NeoNotFound("project %s exists (the API answered the POST with 409: %s) but is not among the projects the caller can see; "
-                          "ask its owner to share it, or choose another id" % (project_id, err))
-    return record
-
-
 def create_project(client, project_id, name, desired):
-    """POST the project once; returns ``(record, created)``. Never makes a second project.
+    """POST the project through the one create path; returns ``(record, created)``. Never makes a second project.
 
-    With an id, a 409 means the project exists: it is read and returned with created False. A
-    failure that may have reached the API (5xx, dropped connection, time-out) is not blindly
-    retried: the project list is read again, and only if the project is still absent is the
-    POST sent once more.
+    With an id, a 409 means the project exists: it is read from the list and returned with
+    created False, or, when the caller cannot see it, an error saying so.
     """
     payload = {} if project_id is None else {"id": project_id}
     payload.update((field, desired[field]) for field in CREATE_FIELDS if field in desired)
     if name is not None:
         payload["name"] = name
     try:
-        return client.create_project(payload), True
+        return create_once(lambda: client.create_project(payload),
+                           lambda: ProjectDirectory(client.list_projects()).lookup(project_id, name, "name", AMBIGUOUS_ADVICE))
     except NeoApiError as err:
-        if err.status == 409 and err.sent and project_id is not None:
-            return _adopt(client, project_id, err), False
-        if not _may_have_reached_server(err):
-            raise
-    # The first attempt may have created it: look before sending again.
-    found = find_project(ProjectDirectory(client.list_projects()), project_id, name)
-    if found is not None:
-        return found, True
-    try:
-        return client.create_project(payload), True
-    except NeoApiError as err:
-        if err.status == 409 and err.sent and project_id is not None:
-            return _adopt(client, project_id, err), True
+        if err.status == 409 and project_id is not None:
+            raise NeoNotFound("project %s exists (the API answered the POST with 409: %s) but is not among the projects the caller can see; "
+                              "ask its owner to share it, or choose another id" % (project_id, err)) from None
         raise
 
 
@@ -290,7 +247,7 @@ def ensure_project(client, project_id, name, desired, check_mode, warn=None):
     with the differing fields, or no request at all.
     """
     directory = ProjectDirectory(client.list_projects())
-    record = find_project(directory, project_id, name)
+    record = directory.lookup(project_id, name, "name", AMBIGUOUS_ADVICE)
     if record is None:
         if project_id is not None and name is not None and directory.named(name) and warn is not None:
             warn("no project has id %s, so it is created, although %s already named %r (%s): project names need not be unique"

@@ -1,10 +1,12 @@
 # Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
-"""Ids and project references, resolved the same way by every module (plain Python, no I/O).
+"""Ids and project references, resolved the same way by every module (plain Python).
 
 A project is named by its id or by its (unique) name, or ``*`` for every project the caller
 can list. Ids are UUIDs, compared in lower case: every id the user gives is normalised once,
-at input, by :func:`normalize_id`.
+at input, by :func:`normalize_id`. :class:`ProjectDirectory` is the one place that turns a
+reference into a project and says "ambiguous" or "not found"; :func:`scope_label` is the one way
+a message names a scope.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import uuid
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     NeoAmbiguousError,
+    NeoApiError,
     NeoInputError,
     NeoNotFound,
     one_line,
@@ -37,18 +40,34 @@ def normalize_id(option, text):
     return str(uuid.UUID(text))
 
 
+def normalize_ref(option, ref):
+    """A project option (an id or a name) checked before any request: an id is normalised."""
+    if ref is None:
+        return None
+    if not ref:
+        raise NeoInputError("%s: must be a project id or name, not empty" % option)
+    return normalize_id(option, ref) if is_uuid(ref) else ref
+
+
 def canonical_id(text):
     """An API id in the form :func:`normalize_id` gives user input, so that the two compare equal."""
     return text.lower() if isinstance(text, str) else text
 
 
 def scope_label(project_id, project_name=None):
-    """How messages name a scope: ``the personal scope`` or ``project <id> (<name>)``."""
+    """How messages name a scope: ``the personal scope``, ``project <id> (<name>)``, or ``project '<name>'`` (no id yet)."""
     if project_id is None:
-        return "the personal scope"
+        return "project %r" % one_line(project_name, 80) if project_name else "the personal scope"
     if project_name:
         return "project %s (%s)" % (project_id, one_line(project_name, 80))
     return "project %s" % project_id
+
+
+def naming_project(err, project_id, label):
+    """``err`` as a new NeoApiError whose message names the project as ``label`` (its bare id replaced, else in front)."""
+    bare = "project %s" % project_id
+    message = err.message.replace(bare, label, 1) if bare in err.message else "%s: %s" % (label, err.message)
+    return NeoApiError(message, status=err.status, code=err.code, error_id=err.error_id, reason=err.reason)
 
 
 class ProjectDirectory:
@@ -98,24 +117,36 @@ class ProjectDirectory:
         """Ids of the listed projects called ``name`` (names are free text: none, one or several)."""
         return list(self._by_name.get(name, ()))
 
-    def resolve(self, ref, where):
+    def find(self, name, where, advice="use the project id instead"):
+        """The id of the one listed project called ``name``, None when there is none.
+
+        Several projects of that name are an error listing their ids, then ``advice``.
+        """
+        named = self._by_name.get(name, ())
+        if len(named) > 1:
+            raise NeoAmbiguousError("%s: project name %r matches %d projects (%s); %s" % (where, name, len(named), ", ".join(named), advice))
+        return named[0] if named else None
+
+    def lookup(self, project_id, name, where, advice="use the project id instead"):
+        """The listed record with ``project_id`` (an id decides alone), else the one called ``name``; None when absent."""
+        return self.record(self.find(name, where, advice) if project_id is None else project_id)
+
+    def resolve(self, ref, where, missing_ok=False):
         """The project id ``ref`` names; ``where`` (the option path) starts any error message.
 
         An id (any case) is that id, listed or not: a project the caller may read but not list
         is read directly, and a failed read is reported for that project alone. Otherwise
-        ``ref`` must be the name of exactly one listed project: a name that matches nothing or
-        several projects is an error before any write (a typo must not half-apply anything).
+        ``ref`` must be the name of exactly one listed project: a name that matches several
+        projects, or none (None instead when ``missing_ok``), is an error before any write (a
+        typo must not half-apply anything).
         """
         if is_uuid(ref):
             return str(uuid.UUID(ref))
-        named = self.named(ref)
-        if len(named) == 1:
-            return named[0]
-        if named:
-            raise NeoAmbiguousError("%s: project name %r matches %d projects (%s); use the project id instead"
-                                    % (where, ref, len(named), ", ".join(named)))
-        raise NeoNotFound("%s: no project named %r among the %d projects the caller can see (give its id, or check the name)"
-                          % (where, ref, len(self.ids)))
+        project_id = self.find(ref, where)
+        if project_id is None and not missing_ok:
+            raise NeoNotFound("%s: no project named %r among the %d projects the caller can see (give its id, or check the name)"
+                              % (where, ref, len(self.ids)))
+        return project_id
 
     def resolve_all(self, refs, where):
         """Ids of ``refs`` (a list, or ``*`` for every listed project), in order, without duplicates."""
@@ -129,3 +160,8 @@ class ProjectDirectory:
             if project_id not in resolved:
                 resolved.append(project_id)
         return resolved
+
+
+def resolve_ref(client, ref, where, missing_ok=False):
+    """The project id ``ref`` names (see :meth:`ProjectDirectory.resolve`); the project list is read for a name only."""
+    return ProjectDirectory(() if is_uuid(ref) else client.list_projects()).resolve(ref, where, missing_ok)

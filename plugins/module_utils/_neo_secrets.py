@@ -1,16 +1,18 @@
 # Copyright: projectdiscovery.neo contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
-"""Find one secret, decide, and set its ``default_available`` flag.
+"""Find a secret, decide, create it once or set its ``default_available`` flag; the secret-name rule.
 
 Plain Python over a ``NeoClient``: no Ansible imports, so it is unit-testable on its own and
-shared by the ``neo_secret`` action plugin and anything else that manages one secret.
+shared by the ``neo_secret`` and ``neo_secrets`` action plugins (one secret is a list of one).
 """
 from __future__ import annotations
 
 import re
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import create_once
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    REASON_NOT_ATTEMPTED,
     NeoAmbiguousError,
     NeoApiError,
     NeoError,
@@ -19,10 +21,12 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoStateError,
     plural,
 )
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, is_uuid, normalize_id, scope_label
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, naming_project, scope_label
 
-SECRET_NAME_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SECRET_NAME_MAX_LENGTH = 128
+# The one secret-name rule (every module, the roles through the secret_name test, the event source): use it with fullmatch,
+# since "$" would also match before a final newline.
+SECRET_NAME_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,%d}" % (SECRET_NAME_MAX_LENGTH - 1))
 SECRET_VALUE_MAX_LENGTH = 10000
 
 # The only fields of a secret record that ever leave this collection (never a value).
@@ -32,10 +36,13 @@ SECRET_DIFF_FIELDS = ("id", "name", "project_id", "default_available")
 _SCALARS = (str, bool, int, float, type(None))
 
 
+def is_secret_name(text):
+    """Whether ``text`` is a valid secret name, as a whole."""
+    return isinstance(text, str) and SECRET_NAME_PATTERN.fullmatch(text) is not None
+
+
 def check_secret_name(option, name):
-    if name is None:
-        return
-    if not 1 <= len(name) <= SECRET_NAME_MAX_LENGTH or not SECRET_NAME_PATTERN.match(name):
+    if name is not None and not is_secret_name(name):
         raise NeoInputError(
             "%s: %r is not a valid secret name (1 to %d characters: an upper-case letter, then upper-case letters, digits or underscores)"
             % (option, name, SECRET_NAME_MAX_LENGTH))
@@ -84,11 +91,9 @@ def read_scope(client, project_id, project_name=None):
     try:
         return client.list_secrets(project_id=project_id)
     except NeoApiError as err:
-        if project_id is not None:
-            label = scope_label(project_id, project_name)
-            bare = "project %s" % project_id
-            err.message = err.message.replace(bare, label, 1) if bare in err.message else "%s: %s" % (label, err.message)
-        raise
+        if project_id is None:
+            raise
+        raise naming_project(err, project_id, scope_label(project_id, project_name)) from None
 
 
 def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
@@ -114,7 +119,7 @@ def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
         try:
             records = client.list_secrets(project_id=project_id)
         except NeoApiError as err:
-            if err.status not in (403, 404) or not err.sent:
+            if err.status not in (403, 404) or err.reason == REASON_NOT_ATTEMPTED:
                 raise
             if warn is not None:
                 warn("skipped %s: the caller may not read its secrets (%s)" % (where, err))
@@ -133,38 +138,23 @@ def describe_missing(secret_id, name, searched):
     return "%s not found in %s or in any of the %d readable projects" % (what, searched[0], len(searched) - 1)
 
 
-def _may_have_reached_server(err):
-    """Whether a failed POST may still have created the secret (so the scope must be read again).
-
-    An answered 4xx other than 409 was refused, and the client already retried 429 and requests
-    that never left; a 5xx, a 409, or a transport failure (no status) may hide a creation.
-    """
-    return err.status is None or err.status == 409 or err.status >= 500
-
-
 def create_secret(client, name, value, default_available, project_id):
-    """Create one secret; returns its record. Never creates two.
+    """Create one secret through the one create path; returns ``(record, created)``. Never creates two.
 
-    A POST is not blindly retried: after a failure that may have reached the server, the scope
-    is listed again, and only if the secret is still absent is the POST sent once more. The
-    name is looked up before (by the caller) and after, because whether the API answers a
+    ``created`` is False when a 409 showed that the secret existed: the value was not stored.
+    The name is looked up before (by the caller) and after, because whether the API answers a
     duplicate with 409 or stores ``NAME_2`` is undocumented.
     """
     where = scope_label(project_id)
-    try:
+
+    def post():
         record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
-    except NeoApiError as err:
-        if not _may_have_reached_server(err):
-            raise
-        record = _pick(client.list_secrets(project_id=project_id), None, name, where)
-        if record is None:
-            if err.status == 409:
-                raise
-            record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
-    if record.get("name") != name:
-        raise NeoStateError("the API stored the new secret as %s, not %s (id %s): another secret of that name appeared in %s meanwhile"
-                            % (record.get("name"), name, record.get("id"), where))
-    return record
+        if record.get("name") != name:
+            raise NeoStateError("the API stored the new secret as %s, not %s (id %s): another secret of that name appeared in %s meanwhile"
+                                % (record.get("name"), name, record.get("id"), where))
+        return record
+
+    return create_once(post, lambda: _pick(read_scope(client, project_id), None, name, where))
 
 
 def set_default_available(client, record, desired, check_mode):
@@ -186,38 +176,9 @@ def set_default_available(client, record, desired, check_mode):
     return True, after
 
 
-# ---------------------------------------------------------------------- projects named by id or name
-
-
-def check_project_ref(option, ref):
-    """A ``project`` option (an id or a name) checked before any request: an id is normalised."""
-    if ref is None:
-        return None
-    if not ref:
-        raise NeoInputError("%s: must be a project id or name, not empty" % option)
-    return normalize_id(option, ref) if is_uuid(ref) else ref
-
-
-def project_scope(client, ref, check_mode, option="project"):
-    """``(project id, pending)`` of a project named by id or by name.
-
-    An id is used as it is (no request). A name is resolved in the project list: several
-    projects of that name are an error; none is an error in a real run, and in check mode
-    ``pending`` (a task earlier in the play may create it), with a project id of None.
-    """
-    if is_uuid(ref):
-        return ref, None
-    try:
-        return ProjectDirectory(client.list_projects()).resolve(ref, option), None
-    except NeoNotFound:
-        if not check_mode:
-            raise
-        return None, ref
-
-
 def is_missing_project(err, check_mode):
     """Whether a failed read of a project's secrets means, in check mode, a project that does not exist yet."""
-    return check_mode and isinstance(err, NeoApiError) and err.status == 404 and err.sent
+    return check_mode and isinstance(err, NeoApiError) and err.status == 404 and err.reason != REASON_NOT_ATTEMPTED
 
 
 # ---------------------------------------------------------------------- many secrets of one scope
@@ -230,45 +191,54 @@ STATUS_FAILED = "failed"
 ENTRY_FIELDS = ("name", "id", "project_id", "status", "default_available", "before", "masked_value", "value_ignored", "error")
 
 
+def ensure_secret(client, project_id, item, check_mode, matches, where):
+    """One secret of one scope: ``(status, before, after)`` records (``before`` None for a creation).
+
+    ``item``: ``name``, ``value`` (None: the secret must exist) and ``default_available``;
+    ``matches``: the scope's records of that name; ``where``: the scope for messages. A value
+    is sent only to create a secret. After a creation the flag is checked like after any write.
+    """
+    name, value, desired = item["name"], item.get("value"), item["default_available"]
+    if len(matches) > 1:
+        raise NeoAmbiguousError("%d secrets are named %s in %s (ids %s)" % (len(matches), name, where, ", ".join(r["id"] for r in matches)))
+    before = matches[0] if matches else None
+    if before is None:
+        if value is None:
+            raise NeoNotFound("not found in %s, and no value to create it with" % where)
+        if check_mode:
+            return STATUS_CREATED, None, {"id": None, "name": name, "project_id": project_id, "default_available": desired, "masked_value": None}
+        before, created = create_secret(client, name, value, desired, project_id)
+        if created:
+            return STATUS_CREATED, None, set_default_available(client, before, desired, check_mode)[1]
+    changed, after = set_default_available(client, before, desired, check_mode)
+    return STATUS_CHANGED if changed else STATUS_UNCHANGED, before, after
+
+
 def ensure_secrets(client, project_id, items, check_mode, records):
     """Create what is missing and set every flag, one secret after the other; returns one entry per item.
 
-    ``items``: dicts with ``name``, ``value`` (None: the secret must exist) and
-    ``default_available``. ``records``: the scope's list as read once, or None for a project
-    that does not exist yet (check mode only: every secret with a value would be created). A
-    value is sent only to create a secret (``value_ignored`` for one that exists). One secret
-    that fails is a failed entry with the reason, and the others are still handled.
+    ``records``: the scope's list as read once, or None for a project that does not exist yet
+    (check mode only: every secret with a value would be created). ``value_ignored``: a value
+    was given for a secret that exists. One secret that fails is a failed entry with the reason,
+    and the others are still handled.
     """
     by_name = {}
     for record in records or ():
         by_name.setdefault(record.get("name"), []).append(record)
-    where = scope_label(project_id)
+    where = scope_label(project_id) if records is not None else "a project that does not exist yet"
     entries = []
     for item in items:
-        name, value, desired = item["name"], item.get("value"), item["default_available"]
         entry = dict.fromkeys(ENTRY_FIELDS)
-        entry.update(name=name, project_id=project_id, default_available=desired, value_ignored=False)
+        entry.update(name=item["name"], project_id=project_id, default_available=item["default_available"], value_ignored=False)
         try:
-            matches = by_name.get(name, [])
-            if len(matches) > 1:
-                raise NeoAmbiguousError("%d secrets are named %s in %s (ids %s)" % (len(matches), name, where, ", ".join(r["id"] for r in matches)))
-            if matches:
-                before = matches[0]
-                changed, after = set_default_available(client, before, desired, check_mode)
-                entry.update(status=STATUS_CHANGED if changed else STATUS_UNCHANGED, before=before["default_available"], value_ignored=value is not None)
-            elif value is None:
-                raise NeoNotFound("not found in %s, and no value to create it with" % (where if records is not None else "a project that does not exist yet"))
-            elif check_mode:
-                after = {"id": None, "masked_value": None, "default_available": desired}
-                entry["status"] = STATUS_CREATED
-            else:
-                after = create_secret(client, name, value, desired, project_id)
-                after = set_default_available(client, after, desired, check_mode)[1]
-                entry["status"] = STATUS_CREATED
-            entry.update(id=after.get("id"), default_available=after.get("default_available"),
-                         masked_value=after.get("masked_value") if isinstance(after.get("masked_value"), str) else None)
+            status, before, after = ensure_secret(client, project_id, item, check_mode, by_name.get(item["name"], []), where)
         except NeoError as err:
             entry.update(status=STATUS_FAILED, error=str(err))
+        else:
+            masked = after.get("masked_value")
+            entry.update(status=status, id=after.get("id"), default_available=after.get("default_available"),
+                         masked_value=masked if isinstance(masked, str) else None, before=None if before is None else before["default_available"],
+                         value_ignored=before is not None and item.get("value") is not None)
         entries.append(entry)
     return entries
 

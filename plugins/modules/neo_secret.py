@@ -16,9 +16,10 @@ description:
   - The current state is read from the list of the secret's scope (the API documents no single-secret
     read), and the flag is written only when it differs, so C(changed) is true only when it flipped.
   - After a write, the API's answer must show the requested value, otherwise the task fails.
-  - With O(value), a missing secret is created (provisioning). A creation is never blindly retried. After a
-    failure that may have reached the API, the scope is listed again before one more attempt, so a retry never
-    makes a second secret.
+  - With O(value), a missing secret is created (provisioning), as M(projectdiscovery.neo.neo_secrets) creates one. A
+    creation is never blindly retried. After a failure that may have reached the API, the scope is listed again before
+    one more attempt (never after the API accepted the POST), so a retry never makes a second secret. A C(409) answer
+    means the secret exists after all, so it is read from the scope and managed like a found one (RV(value_ignored)).
 options:
   id:
     description:

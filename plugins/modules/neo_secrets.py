@@ -16,8 +16,9 @@ description:
   - A value is sent only to create a secret. For a secret that exists it is neither compared nor sent, because the Neo API
     can neither read nor change a value; RV(summary.values_not_sent) names those secrets.
   - A creation is never blindly retried. After a failure that may have reached the API, the scope is listed again before one
-    more attempt, so a retry never makes a second secret. After any write, the API's answer must show the requested
-    flag.
+    more attempt (never after the API accepted the POST), so a retry never makes a second secret. A C(409) answer means the
+    secret exists after all, so it is read from the scope and handled like a listed one (its value not sent). After any
+    write, the API's answer must show the requested flag.
   - One secret that fails does not stop the others. The task then fails with one line that names each failed secret and its
     reason (never a value), and RV(secrets) holds every entry.
   - M(projectdiscovery.neo.neo_secret) does the same for one secret; this module is what a provisioning play (or the

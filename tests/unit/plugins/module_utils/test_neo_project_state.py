@@ -8,6 +8,8 @@ import pytest
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_project_state as state
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    REASON_INVALID_JSON,
+    REASON_TRANSPORT,
     NeoAmbiguousError,
     NeoApiError,
     NeoInputError,
@@ -15,7 +17,6 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoPermissionError,
     NeoStateError,
 )
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
 
 PROD = "aaaaaaaa-0000-4000-8000-000000000001"
 STAGING = "aaaaaaaa-0000-4000-8000-000000000002"
@@ -38,7 +39,7 @@ PROJECTS = [
 
 
 def conflict():
-    return NeoApiError("Neo API 409 already_exists: a project with this id already exists", status=409, method="POST", path="/api/v1/projects")
+    return NeoApiError("Neo API 409 already_exists: a project with this id already exists", status=409)
 
 
 class FakeClient:
@@ -133,15 +134,15 @@ def test_non_control_characters_are_fine_in_a_tag():
 
 
 @pytest.mark.parametrize("params,message", [
-    ({"id": "prod"}, "neo_environment_project.id: 'prod' is not a UUID"),
-    ({"name": ""}, "neo_environment_project.name: must be 1 to 128 characters long (got 0)"),
-    ({"name": "n" * 129}, "neo_environment_project.name: must be 1 to 128 characters long (got 129)"),
-    ({"name": "x", "settings_md": "s" * 35001}, "neo_environment_project.settings_md: 35001 characters; the Neo API keeps at most 35000"),
-    ({"name": "x", "tags": [""]}, "neo_environment_project.tags[0]: is empty"),
+    ({"id": "prod"}, "id: 'prod' is not a UUID"),
+    ({"name": ""}, "name: must be 1 to 128 characters long (got 0)"),
+    ({"name": "n" * 129}, "name: must be 1 to 128 characters long (got 129)"),
+    ({"name": "x", "settings_md": "s" * 35001}, "settings_md: 35001 characters; the Neo API keeps at most 35000"),
+    ({"name": "x", "tags": [""]}, "tags[0]: is empty"),
 ])
-def test_check_project_input_names_the_option_as_written(params, message):
+def test_check_project_input_names_the_module_option(params, message):
     with pytest.raises(NeoInputError) as excinfo:
-        state.check_project_input(dict(params), lambda option: "neo_environment_project." + option)
+        state.check_project_input(dict(params))
     assert str(excinfo.value).startswith(message)
 
 
@@ -172,15 +173,12 @@ def test_differences_only_for_given_fields_that_differ():
     assert state.differences(dict(record, settings_md=None), {"settings_md": ""}) == {}
 
 
-def test_find_by_id_else_by_unique_name():
-    directory = ProjectDirectory(PROJECTS)
-    assert state.find_project(directory, PROD, "Another name")["name"] == "Production"
-    assert state.find_project(directory, None, "Production")["id"] == PROD
-    assert state.find_project(directory, NEW, "Production") is None  # an id decides: no fallback to the name
-    assert state.find_project(directory, None, "Nope") is None
+def test_ambiguous_name_fails_after_the_list_only():
+    client = FakeClient()
     with pytest.raises(NeoAmbiguousError) as excinfo:
-        state.find_project(directory, None, "Staging")
+        state.ensure_project(client, None, "Staging", {"name": "Staging", "tags": ["x"]}, check_mode=False)
     assert str(excinfo.value) == ("name: project name 'Staging' matches 2 projects (%s, %s); give the id of the one to manage" % (STAGING, STAGING_2))
+    assert client.calls == [("list_projects",)]
 
 
 def test_diff_of_an_update_shows_only_the_changed_fields_and_settings_as_lines():
@@ -273,7 +271,7 @@ def test_a_409_for_a_project_the_caller_cannot_see_is_an_error():
 @pytest.mark.parametrize("project_id", [NEW, None], ids=["with-id", "by-name"])
 def test_a_post_that_may_have_reached_the_api_is_not_repeated_when_the_project_is_there(project_id):
     client = FakeClient()
-    client.fail("create_project", NeoApiError("Neo API request failed: POST /api/v1/projects: timed out after 30 s", status=None), stored=True)
+    client.fail("create_project", NeoApiError("Neo API request failed: POST /api/v1/projects: timed out after 30 s", reason=REASON_TRANSPORT), stored=True)
     outcome = state.ensure_project(client, project_id, "New", {"name": "New"}, check_mode=False)
     assert outcome.created is True
     assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects"]
@@ -287,6 +285,15 @@ def test_a_post_that_failed_with_500_is_sent_once_more_when_the_project_is_absen
     assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects", "create_project"]
 
 
+def test_never_a_second_post_after_a_2xx_whose_answer_could_not_be_used():
+    client = FakeClient()
+    client.fail("create_project", NeoApiError("Neo API: invalid JSON in response to POST /api/v1/projects (status 201)", status=201,
+                                              reason=REASON_INVALID_JSON))
+    with pytest.raises(NeoApiError, match="invalid JSON"):
+        state.ensure_project(client, NEW, "New", {"name": "New"}, check_mode=False)
+    assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects"]
+
+
 def test_a_refused_post_is_not_repeated():
     client = FakeClient()
     client.fail("create_project", NeoApiError("Neo API 400 invalid_request: name must be 0 to 128 characters", status=400))
@@ -298,7 +305,7 @@ def test_a_refused_post_is_not_repeated():
 def test_patch_refused_because_the_caller_is_not_the_owner_is_one_line_naming_the_project():
     client = FakeClient()
     client.fail("update_project", NeoApiError("Neo API 403 forbidden (error_id 1a2b): forbidden request: only the project owner may change it",
-                                              status=403, method="PATCH"))
+                                              status=403))
     with pytest.raises(NeoPermissionError) as excinfo:
         state.ensure_project(client, SHARED, None, {"tags": ["x"]}, check_mode=False)
     assert str(excinfo.value) == (

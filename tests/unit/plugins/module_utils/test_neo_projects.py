@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    REASON_TRANSPORT,
     NeoAmbiguousError,
+    NeoApiError,
     NeoError,
     NeoInputError,
     NeoNotFound,
@@ -15,7 +17,10 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects
     ProjectDirectory,
     canonical_id,
     is_uuid,
+    naming_project,
     normalize_id,
+    normalize_ref,
+    resolve_ref,
     scope_label,
 )
 
@@ -118,6 +123,26 @@ def test_label():
     assert found.label(UNLISTED) == "project %s" % UNLISTED
     assert found.label(PROD) == "project %s (Pro\ufffdduc tion)" % PROD
     assert scope_label(PROD, "Production") == "project %s (Production)" % PROD
+    # A project that has no id yet (check mode, created by name).
+    assert scope_label(None, "New\nproject") == "project 'New project'"
+
+
+def test_naming_project_is_a_new_error_with_the_same_fields():
+    bare = NeoApiError("Neo API request failed: GET the secrets of project %s: timed out" % PROD, reason=REASON_TRANSPORT)
+    named = naming_project(bare, PROD, "project %s (Production)" % PROD)
+    assert str(named) == "Neo API request failed: GET the secrets of project %s (Production): timed out" % PROD
+    assert named.reason == REASON_TRANSPORT and str(bare).endswith("%s: timed out" % PROD)
+    other = naming_project(NeoApiError("Neo API 500 internal: boom", status=500, code="internal", error_id="e1"), PROD, "project %s" % PROD)
+    assert str(other) == "project %s: Neo API 500 internal: boom" % PROD
+    assert (other.status, other.code, other.error_id) == (500, "internal", "e1")
+
+
+def test_normalize_ref():
+    assert normalize_ref("project", PROD.upper()) == PROD
+    assert normalize_ref("project", "Production") == "Production"
+    assert normalize_ref("project", None) is None
+    with pytest.raises(NeoInputError, match="^project: must be a project id or name, not empty$"):
+        normalize_ref("project", "")
 
 
 # ---------------------------------------------------------------- resolve
@@ -183,3 +208,39 @@ def test_resolve_all_error_names_the_item():
         directory().resolve_all([PROD, "Staging"], "neo_secret_policy_rules[2].projects")
     with pytest.raises(NeoNotFound, match=r"^rules\[0\]\.projects\[2\]: no project named 'Blue'"):
         directory().resolve_all([PROD, UNLISTED, "Blue"], "rules[0].projects")
+
+
+def test_find_and_lookup_by_id_else_by_unique_name():
+    found = directory()
+    assert found.find("Production", "name") == PROD and found.find("Nope", "name") is None
+    assert found.lookup(PROD, "Another name", "name")["name"] == "Production"
+    assert found.lookup(None, "Production", "name")["id"] == PROD
+    assert found.lookup(UNLISTED, "Production", "name") is None  # an id decides: no fallback to the name
+    assert found.lookup(None, "Nope", "name") is None
+    with pytest.raises(NeoAmbiguousError) as excinfo:
+        found.lookup(None, "Staging", "name", "use id instead")
+    assert str(excinfo.value) == "name: project name 'Staging' matches 2 projects (%s, %s); use id instead" % (STAGING, STAGING_2)
+
+
+def test_resolve_missing_ok_is_none_for_an_unknown_name_only():
+    assert directory().resolve("Nope", WHERE, missing_ok=True) is None
+    with pytest.raises(NeoAmbiguousError):
+        directory().resolve("Staging", WHERE, missing_ok=True)
+
+
+class ListingClient:
+    def __init__(self):
+        self.calls = 0
+
+    def list_projects(self):
+        self.calls += 1
+        return PROJECTS
+
+
+def test_resolve_ref_reads_the_project_list_for_a_name_only():
+    client = ListingClient()
+    assert resolve_ref(client, UNLISTED.upper(), "project") == UNLISTED and client.calls == 0
+    assert resolve_ref(client, "Red Team", "project") == RED and client.calls == 1
+    assert resolve_ref(client, "Payments", "project", missing_ok=True) is None
+    with pytest.raises(NeoNotFound, match="^project: no project named 'Payments'"):
+        resolve_ref(client, "Payments", "project")
