@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the policy benchmark (bench/policy_bench.py), the report files' own cost
-# (bench/report_bench.py) and the provisioning benchmark (bench/provision_bench.py) on both test profiles
+# `make bench`: the policy benchmark (bench/policy_bench.py) and the provisioning benchmark
+# (bench/provision_bench.py) on both test profiles
 # (ansible-core 2.16 on Python 3.11, and 2.21 on Python 3.12), then the flip-to-correction latency of
 # the EDA rulebook (bench/eda_bench.py, interval 2 s). Not a test: it prints figures.
 set -euo pipefail
@@ -10,9 +10,6 @@ for profile in oldest newest; do
   VENV="$(hacking/venv.sh "$profile")"
   echo "=== profile $profile"
   PYTHONPATH="$ROOT" "$VENV/bin/python" bench/policy_bench.py "$@"
-  echo
-  # The plan and the report files in one process (no Ansible, no HTTP) against a json.dumps baseline.
-  PYTHONPATH="$ROOT" "$VENV/bin/python" bench/report_bench.py
   echo
   # Provisioning a new environment (the environment role, a project and 50 secrets) against its floor.
   PYTHONPATH="$ROOT" "$VENV/bin/python" bench/provision_bench.py

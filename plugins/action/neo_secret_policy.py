@@ -7,16 +7,10 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy as policy
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, one_line, plural, safe_text
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoError, NeoInputError, one_line, plural, safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit, render_markdown
-from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import (
-    CONNECTION_ROLE_VARIABLES,
-    ENVIRONMENT_ROLE,
-    SECRET_POLICY_ROLE,
-    NeoActionBase,
-    unsafe_records,
-)
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_json, render_junit, render_markdown, render_table
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_files import PrivateFile
 
 MAX_CONCURRENCY = 32
@@ -31,6 +25,7 @@ def _unexpected(err):
 
 
 def _scope_name(entry):
+    """The scope as a diff line names it: ``personal``, else the project's name (its id when it has none)."""
     if entry["project_id"] is None:
         return "personal"
     return entry["project_name"] or entry["project_id"]
@@ -63,67 +58,28 @@ def policy_diff(entries, check_mode):
 
 class ActionModule(NeoActionBase):
 
-    argument_spec = {
-        "rules": {
-            "type": "list",
-            "elements": "dict",
-            "required": True,
-            "options": {
-                "name": {"type": "str"},
-                "match": {"type": "list", "elements": "str", "required": True},
-                "exclude": {"type": "list", "elements": "str"},
-                "projects": {"type": "raw", "default": policy.ALL_PROJECTS},
-                "exclude_projects": {"type": "list", "elements": "str"},
-                "project_tags": {"type": "list", "elements": "str"},
-                "personal": {"type": "bool", "default": False},
-                "created_by": {"type": "str", "default": "any", "choices": list(policy.CREATED_BY)},
-                "default_available": {"type": "bool", "required": True},
-            },
-        },
-        "exceptions": {
-            "type": "list",
-            "elements": "dict",
-            "default": [],
-            "options": {
-                "secret_id": {"type": "str"},
-                "name": {"type": "str"},
-                "project": {"type": "str"},
-                "personal": {"type": "bool", "default": False},
-                "default_available": {"type": "bool", "required": True},
-                "reason": {"type": "str", "required": True},
-                "expires": {"type": "str", "required": True},
-                "owner": {"type": "str"},
-            },
-        },
-        "concurrency": {"type": "int", "default": 8},
-        "report_path": {"type": "path"},
-        "junit_path": {"type": "path"},
-        "markdown_path": {"type": "path"},
-        "entries_limit": {"type": "int", "default": 100},
-        "list_compliant": {"type": "bool", "default": False},
-        "publish_summary_as": {"type": "str"},
-        "fail_on_drift": {"type": "bool", "default": False},
-        "defer_failure": {"type": "bool", "default": False},
-    }
-    role_variables = {
-        SECRET_POLICY_ROLE: {option: "neo_secret_policy_" + option
-                             for option in ("rules", "exceptions", "concurrency", "entries_limit", "list_compliant", "fail_on_drift")},
-        ENVIRONMENT_ROLE: {"rules": "neo_environment_policy_rules"},
-    }
-    role_settings = {
-        SECRET_POLICY_ROLE: dict(CONNECTION_ROLE_VARIABLES, **{option: "neo_secret_policy_" + option for option in REPORT_OPTIONS}),
-        ENVIRONMENT_ROLE: CONNECTION_ROLE_VARIABLES,
-    }
+    argument_spec = dict(
+        policy.POLICY_ARGSPEC,
+        rules=dict(policy.POLICY_ARGSPEC["rules"], required=True),
+        concurrency={"type": "int", "default": 8},
+        report_path={"type": "path"},
+        junit_path={"type": "path"},
+        markdown_path={"type": "path"},
+        entries_limit={"type": "int", "default": 100},
+        list_compliant={"type": "bool", "default": False},
+        publish_summary_as={"type": "str"},
+        fail_on_drift={"type": "bool", "default": False},
+        defer_failure={"type": "bool", "default": False},
+    )
 
     def check_input(self, params):
-        params["rules"] = policy.normalize_rules(params["rules"], self.option_name("rules"))
-        params["exceptions"] = policy.normalize_exceptions(params["exceptions"], self.option_name("exceptions"))
+        params["rules"], params["exceptions"] = policy.compile_policy(params["rules"], params["exceptions"])
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
-            raise NeoInputError("%s: must be between 1 and %d (got %d)" % (self.option_name("concurrency"), MAX_CONCURRENCY, params["concurrency"]))
+            raise NeoInputError("concurrency: must be between 1 and %d (got %d)" % (MAX_CONCURRENCY, params["concurrency"]))
         if params["entries_limit"] < 0:
-            raise NeoInputError("%s: must be 0 or more (got %d)" % (self.option_name("entries_limit"), params["entries_limit"]))
+            raise NeoInputError("entries_limit: must be 0 or more (got %d)" % params["entries_limit"])
         # Checked before any request too, so that a typo does not cost a whole run.
-        params["reports"] = {option: PrivateFile(params[option], self.option_name(option)) for option in REPORT_OPTIONS if params[option]}
+        params["reports"] = {option: PrivateFile(params[option], option) for option in REPORT_OPTIONS if params[option]}
 
     def client_options(self, params):
         return {"pool_size": params["concurrency"]}
@@ -135,32 +91,30 @@ class ActionModule(NeoActionBase):
             report.remove_stale()
         today = policy.utc_today()
         directory = ProjectDirectory(client.list_projects())
-        scopes = policy.plan_scopes(rules, directory, self.option_name("rules"), exceptions, self.option_name("exceptions"), today)
+        scopes = policy.plan_scopes(rules, directory, exceptions=exceptions, today=today)
 
         def read_scope(scope_key):
             try:
                 return client.list_secrets(project_id=scope_key)
-            except NeoApiError as err:
-                return policy.ScopeFailure(str(err), attempted=err.sent)
+            except NeoError as err:
+                return err
             except Exception as err:  # pylint: disable=broad-except
                 # Contained: one unreadable scope never aborts the run or loses the report.
-                return policy.ScopeFailure(_unexpected(err))
+                return NeoError(_unexpected(err))
 
         def write(entry):
             try:
-                after = client.update_secret(entry["secret_id"], entry["after"])
-            except NeoApiError as err:
-                return entry["secret_id"], {"ok": False, "error": str(err), "attempted": err.sent}
+                return entry["secret_id"], client.update_secret(entry["secret_id"], entry["after"])
+            except NeoError as err:
+                return entry["secret_id"], err
             except Exception as err:  # pylint: disable=broad-except
-                return entry["secret_id"], {"ok": False, "error": _unexpected(err) + "; the update may have been applied"}
-            return entry["secret_id"], {"ok": True, "default_available": after.get("default_available")}
+                return entry["secret_id"], NeoError(_unexpected(err) + "; the update may have been applied")
 
-        # The report files hold every covered secret (compliant ones as the plan's compact rows);
-        # the task result only what it lists.
+        # The report files hold every covered secret; the task result only what it lists.
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
             secrets_by_scope = dict(zip(scopes.keys, pool.map(read_scope, scopes.keys)))
-            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=params["list_compliant"], exceptions=exceptions, today=today,
-                                     compact_compliant=bool(reports))
+            plan = policy.build_plan(rules, scopes, secrets_by_scope, list_compliant=params["list_compliant"] or bool(reports),
+                                     exceptions=exceptions, today=today)
             outcomes = {} if check_mode else dict(pool.map(write, plan.changes))
 
         entries = policy.apply_results(plan, outcomes, check_mode=check_mode)
@@ -168,7 +122,7 @@ class ActionModule(NeoActionBase):
         exceptions_status = policy.exceptions_report(exceptions, plan, today)
         summary = policy.summarize(entries, plan.projects_count, plan.compliant_unlisted, rules=rules_status,
                                    exceptions=policy.exceptions_summary(exceptions_status))
-        for warning in policy.policy_warnings(rules_status, exceptions_status, self.option_name("rules"), self.option_name("exceptions")):
+        for warning in policy.policy_warnings(rules_status, exceptions_status):
             warn(warning)
         failure = policy.failure_reason(entries)
         if failure is None and check_mode and params["fail_on_drift"] and summary["drifted"]:
@@ -177,7 +131,7 @@ class ActionModule(NeoActionBase):
         shown, left_out = _attention_first(entries, params["entries_limit"], params["list_compliant"])
         result = {
             "summary": summary,
-            "entries": unsafe_records(shown),
+            "entries": shown,
             "entries_truncated": left_out,
             "exceptions": exceptions_status,
             "changed": bool(summary["drifted"] if check_mode else summary["changed"]),
@@ -194,27 +148,23 @@ class ActionModule(NeoActionBase):
             document = {"generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                         "mode": "check" if check_mode else "apply", "failure": failure, "summary": summary, "rules": rules_status,
                         "exceptions": exceptions_status, "entries": entries}
-            result.update(self._write_reports(reports, document, policy.entry_shapes(plan, entries), plan.rows))
+            result.update(self._write_reports(reports, document))
         if failure is not None:
             # Deferred, the failure is left to a later task, which can show the report first.
             result.update(msg=failure, failed=not params["defer_failure"])
         return result
 
-    def _write_reports(self, reports, document, shapes, rows):
+    def _write_reports(self, reports, document):
         """Write each requested report file; returns their paths as result fields."""
-        renderers = {
-            "report_path": lambda: render_json(document, shapes, rows),
-            "junit_path": lambda: render_junit(document, shapes, rows),
-            "markdown_path": lambda: render_markdown(document),
-        }
-        return {option: report.write(renderers[option](), self.no_log_values) for option, report in reports.items()}
+        renderers = {"report_path": render_json, "junit_path": render_junit, "markdown_path": render_markdown}
+        return {option: report.write(renderers[option](document), self.no_log_values) for option, report in reports.items()}
 
     @staticmethod
     def _report_text(rows, left_out, has_report, summary, check_mode, failure):
         """The table, closed by the counts and the reason of a failure (what the role shows)."""
         counts = " ".join("%s=%d" % (key, summary[key]) for key in SUMMARY_KEYS)
         # With every row left out, render_table's "all comply" would be a lie: say what was left out.
-        text = policy.render_table(rows, summary) if rows or not left_out else "(no rows shown)"
+        text = render_table(rows, summary) if rows or not left_out else "(no rows shown)"
         if left_out:
             text += "\n... and %d more %s" % (left_out, "in the report" if has_report else "(raise entries_limit, or write a report)")
         text = "%s\n%s: %s" % (text, "drift report (check mode)" if check_mode else "policy applied", counts)

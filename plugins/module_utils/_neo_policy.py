@@ -2,8 +2,9 @@
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """Policy evaluation of ``neo_secret_policy`` and the ``secret_policy`` role (plain Python, no I/O).
 
-A policy is an ordered list of rules (option ``rules``, role variable
-``neo_secret_policy_rules``) and a list of time-boxed exceptions (``exceptions``). A rule has:
+A policy is an ordered list of rules (option ``rules``) and a list of time-boxed exceptions
+(``exceptions``); :data:`POLICY_ARGSPEC` is their schema (``neo_secret_policy`` documents it).
+A rule has:
 
 ``name``
     A label shown in entries and reports (default ``rule N``, N counting from 1).
@@ -29,13 +30,12 @@ decides; a secret nothing decides is left alone: it does not appear in the plan.
 
 Intended use by the action plugin (rules validated once, scopes computed once)::
 
-    rules = normalize_rules(raw_rules, "rules")       # PolicyError before any API call
-    exceptions = normalize_exceptions(raw, "exceptions")
+    rules, exceptions = compile_policy(params["rules"], params["exceptions"])   # PolicyError before any API call
     directory = ProjectDirectory(client.list_projects())
-    scopes = plan_scopes(rules, directory, "rules", exceptions, "exceptions")   # name errors before any write
-    secrets_by_scope = {key: records or ScopeFailure(reason) for key in scopes.keys}
+    scopes = plan_scopes(rules, directory, exceptions=exceptions, today=today)   # name errors before any write
+    secrets_by_scope = {key: records or the NeoError reading them raised for key in scopes.keys}
     plan = build_plan(rules, scopes, secrets_by_scope, list_compliant, exceptions, today)
-    outcomes = {entry["secret_id"]: outcome of its PATCH for entry in plan.changes}
+    outcomes = {entry["secret_id"]: record or NeoError of its PATCH for entry in plan.changes}
     entries = apply_results(plan, outcomes, check_mode)
     summary = summarize(entries, plan.projects_count, plan.compliant_unlisted)
 
@@ -50,20 +50,53 @@ import fnmatch
 import operator
 import re
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import PolicyError, plural, safe_text
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ALL_PROJECTS, normalize_id
+from ansible.module_utils.errors import UnsupportedError
 
-RULE_OPTIONS = ("name", "match", "exclude", "projects", "exclude_projects", "project_tags", "personal", "created_by", "default_available")
-EXCEPTION_OPTIONS = ("secret_id", "name", "project", "personal", "default_available", "reason", "expires", "owner")
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import validate_arguments
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import REASON_NOT_ATTEMPTED, NeoError, NeoInputError, PolicyError, plural
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ALL_PROJECTS, normalize_id
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_secrets import check_secret_name, is_secret_name
+
 CREATED_BY = ("any", "agent", "user")
+#: The schema of a policy: the ``rules`` and ``exceptions`` options of ``neo_secret_policy`` (which
+#: makes ``rules`` required) and of the event source. :func:`compile_policy` checks what it cannot say.
+POLICY_ARGSPEC = {
+    "rules": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "name": {"type": "str"},
+            "match": {"type": "list", "elements": "str", "required": True},
+            "exclude": {"type": "list", "elements": "str"},
+            "projects": {"type": "raw", "default": ALL_PROJECTS},
+            "exclude_projects": {"type": "list", "elements": "str"},
+            "project_tags": {"type": "list", "elements": "str"},
+            "personal": {"type": "bool", "default": False},
+            "created_by": {"type": "str", "default": "any", "choices": list(CREATED_BY)},
+            "default_available": {"type": "bool", "required": True},
+        },
+    },
+    "exceptions": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "secret_id": {"type": "str"},
+            "name": {"type": "str"},
+            "project": {"type": "str"},
+            "personal": {"type": "bool", "default": False},
+            "default_available": {"type": "bool", "required": True},
+            "reason": {"type": "str", "required": True},
+            "expires": {"type": "str", "required": True},
+            "owner": {"type": "str"},
+        },
+    },
+}
 EXCEPTION_IN_FORCE = "in_force"
 EXCEPTION_EXPIRED = "expired"
 EXCEPTION_UNMATCHED = "unmatched"
 #: An exception in force that ends within this many days is listed first and flagged.
 EXPIRING_SOON_DAYS = 14
-# What a secret name is made of (a glob must be able to match one).
-_NAME_CHARACTERS = re.compile(r"^[A-Z0-9_]+$")
-_SECRET_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 STATUS_COMPLIANT = "compliant"
@@ -77,18 +110,6 @@ STATUSES_BY_ATTENTION = (STATUS_FAILED, STATUS_NOT_ATTEMPTED, STATUS_DRIFTED, ST
 #: The keys of every plan / result entry, in display order.
 ENTRY_FIELDS = ("project_id", "project_name", "secret_id", "secret_name", "before", "after", "rule", "rule_name", "status", "error",
                 "created_by_agent", "exception_reason", "exception_expires", "exception_owner")
-
-
-@dataclasses.dataclass(frozen=True)
-class ScopeFailure:
-    """Marks a scope (personal or one project) whose secrets could not be listed.
-
-    ``attempted`` is False when the list was never requested (the API had rejected the
-    credentials before): the scope is then reported as not attempted rather than failed.
-    """
-
-    reason: str
-    attempted: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,21 +197,11 @@ class Plan:
 
     ``entries``: tuple of entry dicts (keys :data:`ENTRY_FIELDS`), ordered personal first, then
     projects in the order of the projects list, then secrets by name then id; a scope that could
-    not be read is one ``failed`` entry with ``secret_id`` None.
+    not be read is one ``failed`` (or ``not_attempted``) entry with ``secret_id`` None.
     ``projects_count``: number of project scopes the policy covers (read or failed).
     ``compliant_unlisted``: compliant secrets left out of ``entries`` (``build_plan(list_compliant=False)``).
     ``rule_decided``: per rule (by index) how many secrets it decided.
     ``exception_matched``: per exception (by index) how many secrets it decided (0 when expired).
-    ``shapes``: per entry, a hashable value that two entries share exactly when every field but
-    the secret's own (``secret_id``, ``secret_name``, ``created_by_agent``) is the same: the
-    reports build what those fields render to once per shape (see :func:`entry_shapes`).
-    ``rows``: None, or (``build_plan(compact_compliant=True)``) every secret the policy covers
-    and every scope that could not be read, in the order ``entries`` would have with
-    ``list_compliant``: an int is the index of an entry; a compliant secret without an entry is
-    the tuple ``(model, shape, secret_id, secret_name, created_by_agent)``, where ``model`` is an
-    entry of the same ``shape`` (that of the first such secret of its scope) and stands for every
-    field but the secret's own. At 10,000 secrets a row costs a fraction of an entry, and the
-    reports render each shape once.
     """
 
     entries: tuple
@@ -199,8 +210,6 @@ class Plan:
     compliant_unlisted: int = 0
     rule_decided: tuple = ()
     exception_matched: tuple = ()
-    shapes: tuple = dataclasses.field(default=(), compare=False, hash=False)
-    rows: tuple = dataclasses.field(default=None, compare=False, hash=False)
 
     @property
     def changes(self):
@@ -217,21 +226,9 @@ def _path(prefix, index, option=None, item=None):
     return path
 
 
-def _type_name(value):
-    return type(value).__name__
-
-
-def _string_list(value, where, what):
-    """Validate a list of non-empty strings; returns a tuple without duplicates (first kept)."""
-    result = []
-    for item, element in enumerate(value):
-        if not isinstance(element, str):
-            raise PolicyError("%s[%d]: must be a non-empty string (%s), got %s" % (where, item, what, _type_name(element)))
-        if not element:
-            raise PolicyError("%s[%d]: must be a non-empty string (%s), got an empty string" % (where, item, what))
-        if element not in result:
-            result.append(element)
-    return tuple(result)
+def _can_be_in_a_name(character):
+    """Whether a secret name can hold ``character`` after its first letter (SECRET_NAME_PATTERN decides)."""
+    return is_secret_name("A" + character)
 
 
 def _impossible_characters(pattern):
@@ -251,175 +248,141 @@ def _impossible_characters(pattern):
                 start += 1
             end = pattern.find("]", start + 1)
             if end >= 0:
-                bad.update(c for c in pattern[start:end] if c != "-" and not _NAME_CHARACTERS.match(c))
+                bad.update(c for c in pattern[start:end] if c != "-" and not _can_be_in_a_name(c))
                 position = end + 1
                 continue
-        if character not in "*?" and not _NAME_CHARACTERS.match(character):
+        if character not in "*?" and not _can_be_in_a_name(character):
             bad.add(character)
         position += 1
     return bad
 
 
-def _check_glob(pattern, where):
-    """A glob that can match a secret name, or a PolicyError saying why it never could."""
+def _glob_error(pattern, where):
+    """Why the glob ``pattern`` can never match a secret name, or None when it can (or is not a glob)."""
+    if not isinstance(pattern, str):
+        return None
     bad = _impossible_characters(pattern)
     if not bad:
-        return
+        return None
     if pattern.upper() != pattern and not _impossible_characters(pattern.upper()):
-        raise PolicyError("%s: %r can never match a secret name: names are upper-case (did you mean %r?)" % (where, pattern, pattern.upper()))
-    raise PolicyError("%s: %r can never match a secret name: %s never appear in one (upper-case letters, digits and _ only)"
-                      % (where, pattern, ", ".join(repr(character) for character in sorted(bad))))
+        return "%s: %r can never match a secret name: names are upper-case (did you mean %r?)" % (where, pattern, pattern.upper())
+    return "%s: %r can never match a secret name: %s never appear in one (upper-case letters, digits and _ only)" % (
+        where, pattern, ", ".join(repr(character) for character in sorted(bad)))
 
 
-def _globs(raw, key, where, required):
-    value = raw.get(key)
-    if value is None and not required:
-        return ()
-    if not isinstance(value, (list, tuple)) or (required and not value):
-        raise PolicyError("%s: must be a%s list of name patterns" % (where, " non-empty" if required else ""))
-    globs = _string_list(value, where, "a name pattern")
-    for item, pattern in enumerate(globs):
-        _check_glob(pattern, "%s[%d]" % (where, item))
-    return globs
+def _strings(values, where, what, errors):
+    """``values`` (a list, or None) as a tuple of its strings without duplicates (first kept); anything but a non-empty string is an error."""
+    strings = []
+    for item, value in enumerate(values or ()):
+        if not isinstance(value, str) or not value:
+            errors.append("%s[%d]: must be a non-empty string (%s)" % (where, item, what))
+        elif value not in strings:
+            strings.append(value)
+    return tuple(strings)
 
 
-def _optional_strings(raw, key, where, what):
-    value = raw.get(key)
+def _text(value, where, errors):
+    """``value`` on one line (blanks collapsed); None stays None, a blank text is an error."""
     if value is None:
-        return ()
-    if not isinstance(value, (list, tuple)):
-        raise PolicyError("%s: must be a list of %ss, got %s" % (where, what, _type_name(value)))
-    return _string_list(value, where, "a " + what)
+        return None
+    text = " ".join(value.split())
+    if not text:
+        errors.append("%s: must be a non-empty string" % where)
+    return text
 
 
-def _boolean(raw, key, where, default=None):
-    value = raw.get(key)
-    if value is None:
-        if default is None:
-            raise PolicyError("%s: required option is missing" % where)
-        return default
-    if not isinstance(value, bool):
-        raise PolicyError("%s: must be a boolean (true or false), got %s" % (where, _type_name(value)))
-    return value
-
-
-def _unknown_keys(raw, allowed, where):
-    if not isinstance(raw, dict):
-        raise PolicyError("%s: must be a dictionary with the options %s, got %s" % (where, ", ".join(allowed), _type_name(raw)))
-    for key in raw:
-        if key not in allowed:
-            raise PolicyError("%s.%s: unknown option %r (valid options: %s)" % (where, key, key, ", ".join(sorted(allowed))))
-
-
-def _normalize_rule(prefix, index, raw):
-    _unknown_keys(raw, RULE_OPTIONS, _path(prefix, index))
-    name = raw.get("name")
-    if name is None:
-        name = "rule %d" % (index + 1)
-    elif not isinstance(name, str) or not name.strip():
-        raise PolicyError("%s: must be a non-empty string" % _path(prefix, index, "name"))
-    match = _globs(raw, "match", _path(prefix, index, "match"), required=True)
-    exclude = _globs(raw, "exclude", _path(prefix, index, "exclude"), required=False)
-
-    projects = raw.get("projects")
-    where = _path(prefix, index, "projects")
+def _compile_rule(index, raw, errors):
+    where = _path("rules", index)
+    name = "rule %d" % (index + 1) if raw["name"] is None else raw["name"].strip()
+    if not name:
+        errors.append("%s.name: must be a non-empty string" % where)
+    if not raw["match"]:
+        errors.append("%s.match: must be a non-empty list of name patterns" % where)
+    globs = {}
+    for option in ("match", "exclude"):
+        globs[option] = _strings(raw[option], "%s.%s" % (where, option), "a name pattern", errors)
+        errors.extend(filter(None, (_glob_error(pattern, "%s.%s[%d]" % (where, option, item)) for item, pattern in enumerate(raw[option] or ()))))
+    projects = raw["projects"]
     if projects is None or projects == ALL_PROJECTS:
         projects = ALL_PROJECTS
     elif isinstance(projects, (list, tuple)):
-        projects = _string_list(projects, where, "a project id or name")
-    elif isinstance(projects, str):
-        raise PolicyError("%s: must be '*' or a list of project ids or names, got %r" % (where, projects))
+        projects = _strings(projects, where + ".projects", "a project id or name", errors)
+        if not projects and not raw["personal"]:
+            errors.append("%s.projects: an empty list with personal false covers no secret; list projects, use '*' or set personal to true" % where)
     else:
-        raise PolicyError("%s: must be '*' or a list of project ids or names, got %s" % (where, _type_name(projects)))
-    exclude_projects = _optional_strings(raw, "exclude_projects", _path(prefix, index, "exclude_projects"), "project id or name")
-    project_tags = tuple(tag.strip() for tag in _optional_strings(raw, "project_tags", _path(prefix, index, "project_tags"), "tag"))
-
-    personal = _boolean(raw, "personal", _path(prefix, index, "personal"), default=False)
-    created_by = raw.get("created_by")
-    if created_by is None:
-        created_by = "any"
-    if created_by not in CREATED_BY:
-        raise PolicyError("%s: must be one of %s, got %r" % (_path(prefix, index, "created_by"), ", ".join(CREATED_BY), created_by))
-    default_available = _boolean(raw, "default_available", _path(prefix, index, "default_available"))
-
-    if projects == () and not personal:
-        raise PolicyError("%s: an empty list with personal false covers no secret; list projects, use '*' or set personal to true" % where)
-    return Rule(index=index, name=name.strip(), match=match, exclude=exclude, projects=projects, exclude_projects=exclude_projects,
-                project_tags=project_tags, personal=personal, created_by=created_by, default_available=default_available)
+        errors.append("%s.projects: must be '*' or a list of project ids or names, got %s"
+                      % (where, repr(projects) if isinstance(projects, str) else type(projects).__name__))
+    return Rule(index=index, name=name, match=globs["match"], exclude=globs["exclude"], projects=projects,
+                exclude_projects=_strings(raw["exclude_projects"], where + ".exclude_projects", "a project id or name", errors),
+                project_tags=tuple(tag.strip() for tag in _strings(raw["project_tags"], where + ".project_tags", "a tag", errors)),
+                personal=raw["personal"], created_by=raw["created_by"], default_available=raw["default_available"])
 
 
-def normalize_rules(rules, option="rules"):
-    """Validate the rules and return a list of :class:`Rule` (index = position).
-
-    ``option`` is the name the user wrote (``rules`` for the module,
-    ``neo_secret_policy_rules`` for the role): every :class:`PolicyError` message starts with
-    the path of the first offending option under it. ``None`` means no rules.
-    """
-    if rules is None:
-        return []
-    if not isinstance(rules, (list, tuple)):
-        raise PolicyError("%s: must be a list of rules, got %s" % (option, _type_name(rules)))
-    return [_normalize_rule(option, index, raw) for index, raw in enumerate(rules)]
-
-
-def _date(value, where):
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str) and _DATE.match(value.strip()):
+def _date(value, where, errors):
+    text = value.strip()
+    if _DATE.match(text):
         try:
-            return datetime.date.fromisoformat(value.strip())
+            return datetime.date.fromisoformat(text)
         except ValueError:
             pass
-    raise PolicyError("%s: must be a date YYYY-MM-DD, got %r" % (where, value))
+    errors.append("%s: must be a date YYYY-MM-DD, got %r" % (where, value))
+    return None
 
 
-def _text(raw, key, where, required):
-    value = raw.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise PolicyError("%s: %s a non-empty string" % (where, "required: give" if value is None else "must be"))
-    return " ".join(value.split())
-
-
-def _normalize_exception(prefix, index, raw):
-    where = _path(prefix, index)
-    _unknown_keys(raw, EXCEPTION_OPTIONS, where)
+def _compile_exception(index, raw, errors):
+    where = _path("exceptions", index)
     try:
-        secret_id = normalize_id(_path(prefix, index, "secret_id"), raw.get("secret_id"))
-    except ValueError as err:
-        raise PolicyError(str(err)) from None
-    name = _text(raw, "name", _path(prefix, index, "name"), required=False)
-    if name is not None and not _SECRET_NAME.match(name):
-        raise PolicyError("%s: %r is not a valid secret name (an upper-case letter, then upper-case letters, digits or underscores)"
-                          % (_path(prefix, index, "name"), name))
-    project = _text(raw, "project", _path(prefix, index, "project"), required=False)
-    personal = _boolean(raw, "personal", _path(prefix, index, "personal"), default=False)
-    if secret_id is not None:
-        if name is not None or project is not None or personal:
-            raise PolicyError("%s: give either secret_id, or name with project or personal: true, not both" % where)
+        secret_id = normalize_id(where + ".secret_id", raw["secret_id"])
+    except NeoInputError as err:
+        errors.append(str(err))
+        secret_id = None
+    name = _text(raw["name"], where + ".name", errors)
+    try:
+        check_secret_name(where + ".name", name)
+    except NeoInputError as err:
+        errors.append(str(err))
+    project = _text(raw["project"], where + ".project", errors)
+    if raw["secret_id"] is not None:
+        if name is not None or project is not None or raw["personal"]:
+            errors.append("%s: give either secret_id, or name with project or personal: true, not both" % where)
     elif name is None:
-        raise PolicyError("%s: give secret_id, or name with project (an id or name) or personal: true" % where)
-    elif (project is None) == (not personal):
-        raise PolicyError("%s: with name, give exactly one of project (an id or name) and personal: true" % where)
-    return PolicyException(
-        index=index, secret_id=secret_id, name=name, project=project, personal=personal,
-        default_available=_boolean(raw, "default_available", _path(prefix, index, "default_available")),
-        reason=_text(raw, "reason", _path(prefix, index, "reason"), required=True),
-        expires=_date(raw.get("expires"), _path(prefix, index, "expires")),
-        owner=_text(raw, "owner", _path(prefix, index, "owner"), required=False),
-    )
+        errors.append("%s: give secret_id, or name with project (an id or name) or personal: true" % where)
+    elif (project is None) == (not raw["personal"]):
+        errors.append("%s: with name, give exactly one of project (an id or name) and personal: true" % where)
+    return PolicyException(index=index, secret_id=secret_id, name=name, project=project, personal=raw["personal"],
+                           default_available=raw["default_available"], reason=_text(raw["reason"], where + ".reason", errors),
+                           expires=_date(raw["expires"], where + ".expires", errors), owner=_text(raw["owner"], where + ".owner", errors))
 
 
-def normalize_exceptions(exceptions, option="exceptions"):
-    """Validate the exceptions and return a list of :class:`PolicyException` (index = position)."""
-    if exceptions is None:
-        return []
-    if not isinstance(exceptions, (list, tuple)):
-        raise PolicyError("%s: must be a list of exceptions, got %s" % (option, _type_name(exceptions)))
-    return [_normalize_exception(option, index, raw) for index, raw in enumerate(exceptions)]
+def compile_policy(rules, exceptions):
+    """``(rules, exceptions)`` as :class:`Rule` and :class:`PolicyException` lists (index = position).
+
+    Takes what :data:`POLICY_ARGSPEC` validated (every sub-option present, of its type) and makes
+    the checks no spec can express: globs that can never match a secret name, the projects of a
+    rule, the target of an exception, dates. Raises one :class:`PolicyError` naming every problem
+    by its path (``rules[0].match[1]``). ``None`` means none.
+    """
+    errors = []
+    compiled = ([_compile_rule(index, raw, errors) for index, raw in enumerate(rules or ())],
+                [_compile_exception(index, raw, errors) for index, raw in enumerate(exceptions or ())])
+    if errors:
+        raise PolicyError("; ".join(errors))
+    return compiled
+
+
+def policy_from_args(args):
+    """``(rules, exceptions)`` from ``{"rules": ..., "exceptions": ...}`` as a user wrote them.
+
+    Validated as ``neo_secret_policy`` validates them: ansible-core's validator with
+    :data:`POLICY_ARGSPEC`, then :func:`compile_policy`. Raises one :class:`PolicyError` naming
+    every problem. An option given as null counts as not given, as in the module.
+    """
+    validation, errors = validate_arguments(POLICY_ARGSPEC, args)
+    if errors:
+        raise PolicyError("; ".join(("unsupported parameters: %s" % error.error_message if isinstance(error, UnsupportedError)
+                                     else getattr(error, "error_message", error)) for error in errors))
+    params = validation.validated_parameters
+    return compile_policy(params["rules"], params["exceptions"])
 
 
 def plan_scopes(rules, directory, option="rules", exceptions=(), exceptions_option="exceptions", today=None):
@@ -481,25 +444,27 @@ def _compile(patterns):
 
 
 def _scope_failure(records):
-    """The ScopeFailure when ``records`` is not a usable secrets list, else None."""
-    if isinstance(records, ScopeFailure):
-        return records if records.reason else ScopeFailure("could not list the secrets", records.attempted)
+    """The NeoError when ``records`` is not a usable secrets list, else None."""
+    if isinstance(records, NeoError):
+        return records
     if records is None:
-        return ScopeFailure("the secrets of this scope were not read")
+        return NeoError("the secrets of this scope were not read")
     if not isinstance(records, (list, tuple)):
-        return ScopeFailure("the secrets list is not a list")
+        return NeoError("the secrets list is not a list")
     for record in records:
         if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"] or not isinstance(record.get("name"), str):
-            return ScopeFailure("the secrets list holds a record without a string id and name")
+            return NeoError("the secrets list holds a record without a string id and name")
     return None
+
+
+def _failed_status(err):
+    """``not_attempted`` for an error whose request was never sent, else ``failed``."""
+    return STATUS_NOT_ATTEMPTED if err.reason == REASON_NOT_ATTEMPTED else STATUS_FAILED
 
 
 def _decider(rules):
     """A function from a secret record to the rule that decides it (the first that selects it), or None."""
     compiled = [(rule, _compile(rule.match).match, _compile(rule.exclude).match if rule.exclude else None) for rule in rules]
-    if len(compiled) == 1 and compiled[0][2] is None and compiled[0][0].created_by == "any":
-        rule, match = compiled[0][0], compiled[0][1]
-        return lambda record: rule if match(record["name"]) is not None else None
 
     def decide(record):
         name = record["name"]
@@ -525,9 +490,6 @@ class _ExceptionIndex:
             else:
                 self.by_scope_name.setdefault((scopes.exception_scopes[exception.index], exception.name), exception)
 
-    def __bool__(self):
-        return bool(self.by_id or self.by_scope_name)
-
     def find(self, scope_key, record):
         by_id = self.by_id.get(record["id"].lower())
         by_name = self.by_scope_name.get((scope_key, record["name"]))
@@ -538,31 +500,21 @@ class _ExceptionIndex:
         return exception
 
 
-# Sorts (secret name, secret id, ...) items by name, then id, without comparing what follows.
-_NAME_THEN_ID = operator.itemgetter(0, 1)
-
-
-def _scope_entries(scope_key, project_name, records, decide, exceptions, list_compliant, decided_counts, first_index=None):
-    """The entries of one scope (sorted by secret name, then id), their shapes (see Plan), how
-    many compliant secrets were left out and, when ``first_index`` (the index in the plan of the
-    scope's first entry) is given, the scope's rows (see Plan.rows): its compliant secrets left
-    out of the entries are then kept as compact rows.
+def _scope_entries(scope_key, project_name, records, decide, exceptions, list_compliant, decided_counts):
+    """The entries of one scope (sorted by secret name, then id) and how many compliant secrets were left out.
 
     The client never returns a list with an id twice (docs/guarantees.md), so each record is one secret.
     """
     failure = _scope_failure(records)
     if failure is not None:
-        status = STATUS_FAILED if failure.attempted else STATUS_NOT_ATTEMPTED
         entry = dict.fromkeys(ENTRY_FIELDS)
-        entry.update(project_id=scope_key, project_name=project_name, status=status, error=failure.reason)
-        return [entry], [(scope_key, status)], 0, [first_index]
-    compact = first_index is not None and not list_compliant
-    ordered = []  # (secret name, secret id, (entry, shape) or a compact row)
-    models = {}  # shape -> the entry that stands for the compact rows of that shape
+        entry.update(project_id=scope_key, project_name=project_name, status=_failed_status(failure),
+                     error=str(failure) or "could not list the secrets")
+        return [entry], 0
+    entries = []
     decided = 0
-    any_exception = bool(exceptions)
     for record in records:
-        exception = exceptions.find(scope_key, record) if any_exception else None
+        exception = exceptions.find(scope_key, record)
         if exception is not None:
             rule, after = None, exception.default_available
         else:
@@ -574,37 +526,11 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
         decided += 1
         before = record.get("default_available")
         compliant = before is after
-        if compliant and not list_compliant and not compact:
+        if compliant and not list_compliant:
             continue
-        # The scope, what decided the secret and its flag as read determine every other field; a
-        # flag that is not a boolean (or None) is keyed with its type, which True and 1 do not share.
-        decider = ("rule", rule.index) if exception is None else ("exception", exception.index)
-        flag = before if before is True or before is False or before is None else (type(before).__name__, repr(before))
-        shape = (scope_key, decider, flag)
-        secret_id, secret_name = record["id"], record["name"]
-        if compliant and compact:
-            model = models.get(shape)
-            if model is None:
-                model = models[shape] = _entry(scope_key, project_name, record, before, after, rule, exception, STATUS_COMPLIANT)
-            ordered.append((secret_name, secret_id, (model, shape, secret_id, secret_name, _flag_or_none(record.get("created_by_agent")))))
-        else:
-            entry = _entry(scope_key, project_name, record, before, after, rule, exception, STATUS_COMPLIANT if compliant else STATUS_DRIFTED)
-            ordered.append((secret_name, secret_id, (entry, shape)))
-    ordered.sort(key=_NAME_THEN_ID)
-    entries, shapes, rows = [], [], []
-    if first_index is None:
-        for _name, _id, (entry, shape) in ordered:
-            entries.append(entry)
-            shapes.append(shape)
-    else:
-        for _name, _id, item in ordered:
-            if len(item) == 2:
-                rows.append(first_index + len(entries))
-                entries.append(item[0])
-                shapes.append(item[1])
-            else:
-                rows.append(item)
-    return entries, shapes, decided - len(entries), rows
+        entries.append(_entry(scope_key, project_name, record, before, after, rule, exception, STATUS_COMPLIANT if compliant else STATUS_DRIFTED))
+    entries.sort(key=operator.itemgetter("secret_name", "secret_id"))
+    return entries, decided - len(entries)
 
 
 def _entry(scope_key, project_name, record, before, after, rule, exception, status):
@@ -624,42 +550,35 @@ def _flag_or_none(value):
     return value if value is True or value is False else None
 
 
-def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=(), today=None, compact_compliant=False):
+def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=(), today=None):
     """Evaluate the validated ``rules`` and ``exceptions`` against the secrets read for ``scopes``.
 
     ``secrets_by_scope`` maps a scope key (project id, or ``None`` for personal) to the list of
-    secret records of that scope, or to a :class:`ScopeFailure` when it could not be read. Each
+    secret records of that scope, or to the :class:`NeoError` that reading it raised. Each
     scope of :attr:`Scopes.keys` gives either one entry per decided secret or, when the scope
     failed (or is missing from ``secrets_by_scope``, or its list holds a record without a
-    string ``id`` and ``name``: a partial list is never used), one ``failed`` (or
-    ``not_attempted``) entry with ``secret_id`` None. With ``list_compliant`` false, compliant
-    secrets get no entry and are only counted in :attr:`Plan.compliant_unlisted`. A record's
-    ``before`` is its ``default_available`` as read; anything that is not exactly the desired
-    boolean is ``drifted``. ``today`` (the controller's UTC date) decides which exceptions are
-    in force. With ``compact_compliant`` (and ``list_compliant`` false), the compliant secrets are
-    not only counted but also kept, as compact rows in :attr:`Plan.rows`, for the report files.
+    string ``id`` and ``name``: a partial list is never used), one ``failed`` entry with
+    ``secret_id`` None (``not_attempted`` when the error's reason is REASON_NOT_ATTEMPTED).
+    With ``list_compliant`` false, compliant secrets get no entry and are only counted in
+    :attr:`Plan.compliant_unlisted`. A record's ``before`` is its ``default_available`` as
+    read; anything that is not exactly the desired boolean is ``drifted``. ``today`` (the
+    controller's UTC date) decides which exceptions are in force.
     """
     today = today or utc_today()
     index = _ExceptionIndex(exceptions, scopes, today)
     decided_counts = [0] * len(rules)
     entries = []
-    shapes = []
-    rows = [] if compact_compliant and not list_compliant else None
     unlisted = 0
     for scope_key in scopes.keys:
         covering = [rule for rule in rules if scopes.covers(rule, scope_key)]
         decide = _decider(covering) if covering else None
         project_name = None if scope_key is None else scopes.project_names.get(scope_key)
-        scope_entries, scope_shapes, scope_unlisted, scope_rows = _scope_entries(
-            scope_key, project_name, secrets_by_scope.get(scope_key), decide, index, list_compliant, decided_counts,
-            first_index=None if rows is None else len(entries))
+        scope_entries, scope_unlisted = _scope_entries(
+            scope_key, project_name, secrets_by_scope.get(scope_key), decide, index, list_compliant, decided_counts)
         entries.extend(scope_entries)
-        shapes.extend(scope_shapes)
-        if rows is not None:
-            rows.extend(scope_rows)
         unlisted += scope_unlisted
-    return Plan(entries=tuple(entries), shapes=tuple(shapes), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted,
-                rule_decided=tuple(decided_counts), exception_matched=tuple(index.matched), rows=None if rows is None else tuple(rows))
+    return Plan(entries=tuple(entries), projects_count=len(scopes.project_ids), scopes=scopes, compliant_unlisted=unlisted,
+                rule_decided=tuple(decided_counts), exception_matched=tuple(index.matched))
 
 
 def utc_today():
@@ -697,48 +616,46 @@ def exceptions_summary(report):
     return counts
 
 
-def policy_warnings(rules_status, exceptions_status, rules_option="rules", exceptions_option="exceptions"):
-    """Warnings for rules that decided nothing, and for expired or unmatched exceptions (naming the options as written)."""
-    warnings = ["rule %r (%s[%d]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing"
-                % (rule["name"], rules_option, rule["index"]) for rule in rules_status if not rule["decided"]]
+def policy_warnings(rules_status, exceptions_status):
+    """Warnings for rules that decided nothing, and for expired or unmatched exceptions (naming the options by their path)."""
+    warnings = ["rule %r (rules[%d]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing"
+                % (rule["name"], rule["index"]) for rule in rules_status if not rule["decided"]]
     for exception in exceptions_status:
         what = exception["secret_id"] or exception["name"]
         if exception["status"] == EXCEPTION_EXPIRED:
-            warnings.append("exception for %s (%s[%d]) expired on %s and is ignored: the rules decide again"
-                            % (what, exceptions_option, exception["index"], exception["expires"]))
+            warnings.append("exception for %s (exceptions[%d]) expired on %s and is ignored: the rules decide again"
+                            % (what, exception["index"], exception["expires"]))
         elif exception["status"] == EXCEPTION_UNMATCHED:
-            warnings.append("exception for %s (%s[%d]) matches no secret in the scopes read" % (what, exceptions_option, exception["index"]))
+            warnings.append("exception for %s (exceptions[%d]) matches no secret in the scopes read" % (what, exception["index"]))
     return warnings
 
 
 def apply_results(plan, outcomes, check_mode=False):
     """Final entries after the writes of ``plan.changes``: every planned write is accounted for.
 
-    ``outcomes`` maps a secret id to ``{"ok": True, "default_available": bool}`` (the value the
-    API response shows) or ``{"ok": False, "error": str, "attempted": bool}``. Per drifted entry:
+    ``outcomes`` maps a secret id to what its write gave: the secret record the API answered
+    with, or the :class:`NeoError` it raised. Per drifted entry:
 
     - check mode: stays ``drifted`` (would change); outcomes are ignored;
-    - ok and the response shows ``after``: ``changed``;
-    - ok but the response shows another value, or an error: ``failed`` with ``error``;
-    - an error with ``attempted`` false, or no outcome at all: ``not_attempted`` with the reason.
+    - a record that shows ``after``: ``changed``;
+    - a record that shows another value, or an error: ``failed`` with ``error``;
+    - an error whose reason is REASON_NOT_ATTEMPTED, or no outcome at all (the write was never
+      started): ``not_attempted`` with the reason.
 
-    ``compliant`` and scope entries are copied unchanged. Returns new dicts, except in check mode,
-    where the plan's own entries are returned.
+    The other entries are the plan's own; a drifted entry is copied, so the plan stays as it was.
     """
     if check_mode:
-        # Nothing changes in check mode: the plan's entries are the result (no copy of thousands).
         return list(plan.entries)
     outcomes = outcomes or {}
     result = []
     for entry in plan.entries:
-        entry = dict(entry)
-        if entry["status"] == STATUS_DRIFTED and not check_mode:
+        if entry["status"] == STATUS_DRIFTED:
+            entry = dict(entry)
             outcome = outcomes.get(entry["secret_id"])
-            if not isinstance(outcome, dict):
+            if isinstance(outcome, NeoError):
+                entry.update(status=_failed_status(outcome), error=str(outcome) or "update failed")
+            elif not isinstance(outcome, dict):
                 entry.update(status=STATUS_NOT_ATTEMPTED, error="no update was sent for this secret")
-            elif not outcome.get("ok"):
-                status = STATUS_FAILED if outcome.get("attempted", True) else STATUS_NOT_ATTEMPTED
-                entry.update(status=status, error=str(outcome.get("error") or "update failed"))
             elif outcome.get("default_available") is not entry["after"]:
                 entry.update(status=STATUS_FAILED, error="the API response shows default_available=%s after the update, expected %s"
                              % (flag_text(outcome.get("default_available")), flag_text(entry["after"])))
@@ -746,17 +663,6 @@ def apply_results(plan, outcomes, check_mode=False):
                 entry["status"] = STATUS_CHANGED
         result.append(entry)
     return result
-
-
-def entry_shapes(plan, entries):
-    """The shapes (see :class:`Plan`) of ``entries``, the result of ``apply_results(plan, ...)``.
-
-    An entry whose write changed its status (and error) gets a shape of its own kind.
-    """
-    if len(entries) != len(plan.shapes):
-        raise ValueError("entries do not follow the plan")
-    return [shape if entry is planned or entry["status"] == planned["status"] else (shape, entry["status"], entry["error"])
-            for planned, entry, shape in zip(plan.entries, entries, plan.shapes)]
 
 
 def summarize(entries, projects_count, compliant_unlisted=0, rules=None, exceptions=None):
@@ -799,38 +705,32 @@ def summarize(entries, projects_count, compliant_unlisted=0, rules=None, excepti
     return counts
 
 
-_NOT_ATTEMPTED_PREFIX = "not attempted: "
-
-
 def failure_reason(entries):
     """One line saying what failed or was not attempted (None when everything was done).
 
     For example ``1 scope could not be read and 2 secrets could not be updated; 3 reads or
     updates not attempted: the API rejected the credentials ...; see entries``.
     """
-    counts = {}
-    reasons = []
+    scopes_failed = secrets_failed = skipped = 0
+    reason = None
     for entry in entries:
-        status = entry["status"]
-        if status not in (STATUS_FAILED, STATUS_NOT_ATTEMPTED):
-            continue
-        key = (status, entry["secret_id"] is None)
-        counts[key] = counts.get(key, 0) + 1
-        if status == STATUS_NOT_ATTEMPTED and entry["error"] not in reasons:
-            reasons.append(entry["error"])
-    parts = []
-    failed = [text for text in (
-        plural(counts.get((STATUS_FAILED, True), 0), "scope") + " could not be read" if counts.get((STATUS_FAILED, True)) else None,
-        plural(counts.get((STATUS_FAILED, False), 0), "secret") + " could not be updated" if counts.get((STATUS_FAILED, False)) else None,
-    ) if text]
-    if failed:
-        parts.append(" and ".join(failed))
-    skipped = counts.get((STATUS_NOT_ATTEMPTED, True), 0) + counts.get((STATUS_NOT_ATTEMPTED, False), 0)
+        if entry["status"] == STATUS_FAILED:
+            if entry["secret_id"] is None:
+                scopes_failed += 1
+            else:
+                secrets_failed += 1
+        elif entry["status"] == STATUS_NOT_ATTEMPTED:
+            skipped += 1
+            if skipped == 1:
+                # Not attempted has one cause in practice (the credentials were rejected): say it once.
+                reason = entry["error"]
+    failed = []
+    if scopes_failed:
+        failed.append("%s could not be read" % plural(scopes_failed, "scope"))
+    if secrets_failed:
+        failed.append("%s could not be updated" % plural(secrets_failed, "secret"))
+    parts = [" and ".join(failed)] if failed else []
     if skipped:
-        # Not attempted has one cause in practice (the credentials were rejected): say it once.
-        reason = reasons[0]
-        if reason.startswith(_NOT_ATTEMPTED_PREFIX):
-            reason = reason[len(_NOT_ATTEMPTED_PREFIX):]
         parts.append("%s not attempted: %s" % (plural(skipped, "read or update", "reads or updates"), reason))
     return "; ".join(parts) + "; see entries" if parts else None
 
@@ -842,45 +742,3 @@ def flag_text(value):
     if value is False:
         return "false"
     return "unset" if value is None else "invalid"
-
-
-_MAX_CELL = 60
-
-
-def _cell(text, limit=_MAX_CELL):
-    text = safe_text(text)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def render_table(entries, summary=None):
-    """Fixed-width text table (scope, secret, before -> after, status, note) of ``entries``.
-
-    Only names, ids, flags, statuses and error texts are shown, never a secret value. With no
-    rows, one sentence says why: every covered secret complies, or no secret is covered.
-    """
-    header = ("PROJECT", "SECRET", "DEFAULT_AVAILABLE", "STATUS", "NOTE")
-    rows = []
-    for entry in entries:
-        if entry["project_id"] is None:
-            scope = "(personal)"
-        elif entry.get("project_name"):
-            scope = "%s (%s)" % (entry["project_name"], entry["project_id"])
-        else:
-            scope = entry["project_id"]
-        if entry["secret_id"] is None:
-            secret, flags = "(all secrets)", "-"
-        else:
-            secret = entry["secret_name"] if entry["secret_name"] is not None else entry["secret_id"]
-            flags = "%s -> %s" % (flag_text(entry["before"]), flag_text(entry["after"]))
-        rows.append((_cell(scope, 80), _cell(secret), flags, entry["status"], _cell(entry.get("error"), 200)))
-    if not rows:
-        checked = (summary or {}).get("checked", 0)
-        if checked == 1:
-            return "the 1 covered secret complies"
-        if checked:
-            return "all %d covered secrets comply" % checked
-        return "no secret is covered by the policy"
-    widths = [max(len(row[column]) for row in rows + [header]) for column in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header] + rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)

@@ -1,6 +1,6 @@
 # Copyright: projectdiscovery.neo contributors; GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
-"""The file renderings of the ``neo_secret_policy`` report document (plain Python, no I/O).
+"""The renderings of the ``neo_secret_policy`` result: its report files and its table (plain Python, no I/O).
 
 * :func:`render_json`: the document itself as JSON, one line per entry.
 * :func:`render_junit`: JUnit XML for GitLab, Jenkins and the GitHub test-report actions: one
@@ -11,8 +11,9 @@
   mode), ``errors`` is ``failed`` and ``skipped`` is ``not_attempted``.
 * :func:`render_markdown`: a page for ``$GITHUB_STEP_SUMMARY``, a pull-request comment or a
   wiki: verdict, what is not compliant, exceptions and rules that decided nothing.
+* :func:`render_table`: the fixed-width text table of the task result (what the role shows).
 
-Both read only the documented keys of the report (names, ids, flags, statuses, error texts,
+Each reads only the documented keys of the report (names, ids, flags, statuses, error texts,
 rules and exceptions): nothing else the document may hold is ever copied, and the report holds
 no secret value. Every API or policy string goes through ``safe_text`` (and loses the code
 points XML and UTF-8 refuse); in Markdown it is also escaped, so a hostile project or secret
@@ -20,16 +21,14 @@ name can neither break a table nor inject HTML, links, mentions or formatting.
 """
 from __future__ import annotations
 
-import functools
-import itertools
 import json
-import operator
 import re
-from json.encoder import encode_basestring_ascii as _json_string
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import REPLACEMENT, one_line, plural, safe_text
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import (
-    ENTRY_FIELDS,
+    EXCEPTION_EXPIRED,
+    EXCEPTION_IN_FORCE,
+    EXCEPTION_UNMATCHED,
     EXPIRING_SOON_DAYS,
     STATUS_CHANGED,
     STATUS_COMPLIANT,
@@ -45,19 +44,11 @@ ALL_SECRETS = "(all secrets)"
 PERSONAL = "personal"
 DEFAULT_MAX_ROWS = 200
 
-EXCEPTION_IN_FORCE = "in_force"
-EXCEPTION_EXPIRED = "expired"
-EXCEPTION_UNMATCHED = "unmatched"
-
 _MAX_NAME = 200
 _MAX_NOTE = 300
 # Lone surrogates (json.loads makes them from "\ud800") and U+FFFE, U+FFFF: not XML 1.0
 # characters, and a surrogate cannot even be written as UTF-8. safe_text leaves them.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-# Stands for a secret's own value while the text shared by secrets alike is built: a control
-# character, which no API or policy text keeps (safe_text replaces them), JSON encodes as
-# \u0000 and XML escaping leaves as it is.
-_SLOT = "\x00"
 # What needs attention first: the Markdown table and its row cap keep errors on top.
 _SEVERITY = {status: rank for rank, status in enumerate(STATUSES_BY_ATTENTION)}
 _DASH = "\u2014"
@@ -75,13 +66,10 @@ _MD_REFERENCES = {
     "|": "&#124;", "~": "&#126;", "$": "&#36;", "@": "&#64;", "_": "&#95;", ".": "&#46;", ":": "&#58;",
 }
 _AUTOLINK_SCHEMES = ("http", "https", "ftp", "mailto", "xmpp")
-# Text without any of these needs no reference at all: the characters of _MD_REFERENCES, except
-# "_" between two ASCII letters or digits (a word's, as in SECRET_NAME), which _md_char keeps.
-_MD_SPECIAL = re.compile(r"[&<>\\`*\[\]|~$@.:]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
 # ---------------------------------------------------------------------------------------------
-# Text shared by both renderers
+# Text shared by the renderers
 
 
 def _text(value, limit=_MAX_NAME):
@@ -103,38 +91,6 @@ def _line(value, limit=_MAX_NOTE):
 def _count(mapping, key):
     value = mapping.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-class _ByShape:
-    """What ``render(entry)`` returns, computed once per distinct combination of ``fields``.
-
-    Thousands of entries share a scope, a rule and a status, and differ only by the secret's own
-    id and name: the text those shared fields render to is built once and reused. The fields are
-    keyed with their types, since Python finds ``True``, ``1`` and ``1.0`` (and ``False`` and
-    ``0``) equal where the reports write them apart. An entry that lacks one of the fields or
-    holds an unhashable value (a list the API sent) is rendered on its own.
-    """
-
-    def __init__(self, fields, render):
-        self._values = operator.itemgetter(*fields)
-        self._render = render
-        self._rendered = {}
-
-    def __call__(self, entry, shape=None):
-        """``shape``: the policy engine's key for the entry's fields (``Plan.shapes``, given for
-        all entries of a document or for none), which spares computing one from their values."""
-        try:
-            if shape is None:
-                values = self._values(entry)
-                key = values, tuple(map(type, values))
-            else:
-                key = shape
-            rendered = self._rendered.get(key)
-        except (KeyError, TypeError):
-            return self._render(entry)
-        if rendered is None:
-            rendered = self._rendered[key] = self._render(entry)
-        return rendered
 
 
 def _document_parts(document):
@@ -181,16 +137,12 @@ def _scope_name(entry):
 
 
 def _secret_name(entry):
+    """The secret's name as the API sent it, else its id; ``(all secrets)`` for a scope entry."""
     secret_id = entry.get("secret_id")
-    if secret_id is None:  # a scope entry
+    if secret_id is None:
         return ALL_SECRETS
-    return _text(_name_or_id(entry, secret_id))
-
-
-def _name_or_id(entry, secret_id):
-    """The secret's name as the API sent it, else its id."""
     name = entry.get("secret_name")
-    return secret_id if name is None else name
+    return _text(secret_id if name is None else name)
 
 
 def _rule_name(entry, rule_names):
@@ -214,8 +166,8 @@ def _rule_label(entry, rule_names):
 
 def _exception_parts(entry):
     """(reason, expires, owner) of the exception that decided the entry, or None."""
-    parts = (entry.get("exception_reason"), entry.get("exception_expires"), entry.get("exception_owner"))
-    return None if all(part is None for part in parts) else parts
+    reason, expires, owner = entry.get("exception_reason"), entry.get("exception_expires"), entry.get("exception_owner")
+    return None if reason is None and expires is None and owner is None else (reason, expires, owner)
 
 
 def _decision(entry, rule_names):
@@ -241,297 +193,119 @@ def _decision(entry, rule_names):
 # ---------------------------------------------------------------------------------------------
 # JSON
 
-# The fields that differ from one secret to the next, in ENTRY_FIELDS order; the others repeat
-# across the secrets of a scope decided alike.
-_JSON_OWN_FIELDS = ("secret_id", "secret_name", "created_by_agent")
-_JSON_SHARED_FIELDS = tuple(field for field in ENTRY_FIELDS if field not in _JSON_OWN_FIELDS)
-_JSON_CONSTANTS = ((None, "null"), (True, "true"), (False, "false"))
 
-
-def _json_value(value):
-    """``value`` as ``json.dumps`` writes it."""
-    if value.__class__ is str:
-        return _json_string(value)
-    for constant, text in _JSON_CONSTANTS:
-        if value is constant:
-            return text
-    return json.dumps(value)
-
-
-def _json_pieces(entry):
-    """The JSON text of ``entry`` cut around its own fields' values: joined with the encoded id,
-    name and creator in between, ``json.dumps(entry)`` with the keys in ENTRY_FIELDS order.
-
-    Pieces joined by an f-string, not a %-format: parsing a 400-character format for each of
-    10,000 secrets cost more than the rest of the line together.
-    """
-    members = []
-    for field in ENTRY_FIELDS:
-        members.append("%s: %s" % (_json_string(field), _SLOT if field in _JSON_OWN_FIELDS else _json_value(entry[field])))
-    return tuple(("{%s}" % ", ".join(members)).split(_SLOT))
-
-
-def _json_entry_lines(entries, shapes, rows=None):
-    """Each entry (or each row, see ``Plan.rows``) as one line of compact JSON: what ``json.dumps``
-    writes for it, keys in ENTRY_FIELDS order.
-
-    At 10,000 entries ``json.dumps`` costs about twice as much: it encodes every key and every
-    repeated value again, where here only the secret's own id, name and creator are encoded per
-    entry. An entry with other keys than ENTRY_FIELDS is left to ``json.dumps``.
-    """
-    pieces = _ByShape(_JSON_SHARED_FIELDS, _json_pieces)
-    if rows is None:
-        return [_json_entry_line(entry, shape, pieces) for entry, shape in zip(entries, shapes)]
-    lines = []
-    for row in rows:
-        if row.__class__ is int:
-            lines.append(_json_entry_line(entries[row], shapes[row], pieces))
-        else:
-            # A compact row of the engine: its id and name are text, its creator a flag or None.
-            model, shape, secret_id, secret_name, created_by_agent = row
-            lines.append(_json_line(pieces(model, shape), secret_id, secret_name, _JSON_FLAGS[created_by_agent]))
-    return lines
-
-
-_JSON_OWN_VALUES = operator.itemgetter(*_JSON_OWN_FIELDS)
-# For a value known to be a flag or None (a compact row's creator), where True and 1 cannot meet.
-_JSON_FLAGS = dict(_JSON_CONSTANTS)
-
-
-def _json_line(pieces, secret_id, secret_name, created_by_agent_json):
-    """One entry's line: the pieces of its shape (_json_pieces) around its own encoded values."""
-    start, between, after_name, end = pieces
-    return f"{start}{_json_string(secret_id)}{between}{_json_string(secret_name)}{after_name}{created_by_agent_json}{end}"
-
-
-def _json_entry_line(entry, shape, pieces):
-    try:
-        secret_id, secret_name, created_by_agent = _JSON_OWN_VALUES(entry)
-        if len(entry) == len(ENTRY_FIELDS):
-            return _json_line(pieces(entry, shape), secret_id, secret_name, _json_value(created_by_agent))
-    except (KeyError, TypeError):  # another key, or an id or a name that is not text: not an entry of the engine
-        pass
-    return json.dumps(entry)
-
-
-def _shapes_of(entries, shapes):
-    """``shapes`` when there is one per entry, else one None per entry (keyed by their values)."""
-    if shapes is not None and len(shapes) == len(entries):
-        return shapes
-    return itertools.repeat(None, len(entries))
-
-
-def _rows_shapes(entries, shapes):
-    """``shapes``, which rows need (one per entry)."""
-    if shapes is None or len(shapes) != len(entries):
-        raise ValueError("rows need the shapes of the entries")
-    return shapes
-
-
-def render_json(document, shapes=None, rows=None):
+def render_json(document):
     """The report ``document`` as JSON text: indented, keys sorted, except one compact line per entry.
 
     Indenting 10,000 entries would make ``json`` use its pure-Python encoder, several times
     slower, and a file of 150,000 lines; one line per entry stays easy to read and to diff.
-    ``shapes``: the policy engine's ``Plan.shapes`` of the entries (``_neo_policy.entry_shapes``
-    after the writes), optional: each lets the lines of entries alike be built from one format.
-    ``rows``: the plan's ``Plan.rows`` (with ``shapes``), when its compliant secrets have no entry:
-    the file then lists every row, each compliant secret as the entry it would have.
     """
-    head = {key: value for key, value in document.items() if key != "entries"}
-    head["entries"] = []
-    # "entries" sorts before every other key of the document, and inside a JSON string every
-    # quote is escaped: the first '"entries": []' is the key's.
-    text = json.dumps(head, indent=2, sort_keys=True)
-    entries = document.get("entries") or ()
-    if rows is None:
-        lines = _json_entry_lines(entries, _shapes_of(entries, shapes))
-    else:
-        lines = _json_entry_lines(entries, _rows_shapes(entries, shapes), rows)
+    text = json.dumps(dict(document, entries=[]), indent=2, sort_keys=True)
+    lines = [json.dumps(entry) for entry in document.get("entries") or ()]
     if not lines:
         return text + "\n"
-    start, empty_list, end = text.partition('"entries": []')
-    return "".join((start, empty_list[:-1], "\n    ", ",\n    ".join(lines), "\n  ]", end, "\n"))
+    # "entries" sorts before every other key of the document, and inside a JSON string every
+    # quote is escaped: the first '"entries": []' is the key's.
+    start, _key, end = text.partition('"entries": []')
+    return '%s"entries": [\n    %s\n  ]%s\n' % (start, ",\n    ".join(lines), end)
 
 
 # ---------------------------------------------------------------------------------------------
 # JUnit XML
 
 
-def _junit_outcome(entry, check_mode, rule_names, secret_id):
-    """(kind, tag, attributes, text, system_out) of one test case; kind counts it (None: passed).
+def _xml(text):
+    """``text`` escaped for XML content and double-quoted attributes.
 
-    ``secret_id`` is the text written for the secret's id.
+    The text is already safe (``_text``, ``_line``): no control character, so no line break to
+    keep in an attribute.
     """
-    status = entry.get("status")
-    error = entry.get("error")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _counts(counts):
+    return "".join(' %s="%d"' % item for item in counts.items())
+
+
+def _element(tag, message, kind=None, text=None):
+    """One ``<failure>``, ``<error>`` or ``<skipped>`` element of a test case, indented under it."""
+    attributes = ' message="%s"' % _xml(message) if kind is None else ' message="%s" type="%s"' % (_xml(message), kind)
+    if text is None:
+        return "\n      <%s%s />" % (tag, attributes)
+    return "\n      <%s%s>%s</%s>" % (tag, attributes, _xml(text), tag)
+
+
+def _junit_case(entry, classname, check_mode, rule_names):
+    """(kind, XML) of the entry's test case: kind is the counter it adds to (None: it passed).
+
+    The messages are made of text already safe (flags, ``_decision``, ``_line``): ``_text`` only cuts them to length.
+    """
+    status, error = entry.get("status"), entry.get("error")
+    opening = '    <testcase classname="%s" name="%s" time="0"' % (classname, _xml(_secret_name(entry)))
     if _is_scope_entry(entry):
         if status == STATUS_NOT_ATTEMPTED:
-            return "skipped", "skipped", {"message": _line("not attempted: %s" % _line(error or "the secrets of this scope were not read"))}, None, None
-        reason = _line(error or "the secrets of this scope could not be read")
-        return "errors", "error", {"message": reason, "type": STATUS_FAILED}, "the secrets of this scope could not be read: %s" % reason, None
+            kind, inner = "skipped", _element("skipped", _text("not attempted: %s" % _line(error or "the secrets of this scope were not read"), _MAX_NOTE))
+        else:
+            reason = _line(error or "the secrets of this scope could not be read")
+            kind, inner = "errors", _element("error", reason, STATUS_FAILED, "the secrets of this scope could not be read: %s" % reason)
+        return kind, "%s>%s\n    </testcase>" % (opening, inner)
     actual, expected = flag_text(entry.get("before")), flag_text(entry.get("after"))
     decision = _decision(entry, rule_names)
-    if status == STATUS_COMPLIANT:
-        return None, None, None, None, "compliant: default_available %s (%s)" % (actual, decision)
-    if status == STATUS_CHANGED:
-        return None, None, None, None, "changed: default_available %s -> %s (%s)" % (actual, expected, decision)
-    details = "secret id: %s\nactual: default_available=%s\nexpected: default_available=%s\ndecided by: %s" % (
-        secret_id, actual, expected, decision)
-    if status == STATUS_DRIFTED:
-        message = _line("default_available is %s, policy requires %s (%s)" % (actual, expected, decision))
-        what = "check mode: an apply run sets it to %s" % expected if check_mode else "not updated"
-        return "failures", "failure", {"message": message, "type": "drift"}, "%s\n%s" % (details, what), None
-    if status == STATUS_FAILED:
-        reason = _line(error or "the update failed")
-        return "errors", "error", {"message": reason, "type": STATUS_FAILED}, "%s\nupdate failed: %s" % (details, reason), None
-    if status == STATUS_NOT_ATTEMPTED:
-        return "skipped", "skipped", {"message": _line("not attempted: %s" % _line(error or "no update was sent"))}, None, details
-    reason = _line("unknown status %s" % _text(status, 40))
-    return "errors", "error", {"message": reason, "type": "unknown"}, "%s\n%s" % (details, reason), None
-
-
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_XML_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"})
-# Whether a text needs _XML_ATTRIBUTE at all: a search costs a fraction of a translate, and
-# names and ids rarely hold any of these.
-_XML_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\t\r]')
-_XML_TEXT_SPECIAL = re.compile("[&<>]")
-
-
-# Printable ASCII without the characters XML escapes (" & < >): most names and ids, which are
-# then written as they are.
-_PLAIN_XML = re.compile("[ !#-%'-;=?-~]*")
-
-
-def _xml_attribute(text):
-    return text.translate(_XML_ATTRIBUTE) if _XML_ATTRIBUTE_SPECIAL.search(text) else text
-
-
-def _xml_text(text):
-    return text.translate(_XML_TEXT) if _XML_TEXT_SPECIAL.search(text) else text
-
-
-def _xml_value(value, limit, escape):
-    """``escape(_text(value, limit))``, in one check for a short plain name or id."""
-    if value.__class__ is str and len(value) <= limit and _PLAIN_XML.fullmatch(value):
-        return value
-    return escape(_text(value, limit))
-
-
-def _xml_attributes(attributes):
-    return "".join(' %s="%s"' % (name, _xml_attribute(str(value))) for name, value in attributes.items())
-
-
-# What a test case's text depends on besides its scope, its name and its secret id.
-_JUNIT_CASE_FIELDS = ("status", "before", "after", "rule", "rule_name", "error", "exception_reason", "exception_expires", "exception_owner")
-
-
-def _junit_case(entry, check_mode, rule_names):
-    """(kind, head, tail) of an entry's test case: ``head`` follows the name attribute's value;
-    the XML-escaped secret id and ``tail`` follow it when ``tail`` is not None."""
-    kind, tag, attributes, text, system_out = _junit_outcome(entry, check_mode, rule_names, _SLOT)
-    lines = ['" time="0"']
-    if tag is None and not system_out:
-        lines[0] += " />"
-    else:
-        lines[0] += ">"
-        if tag is not None:
-            if text:
-                lines.append("      <%s%s>%s</%s>" % (tag, _xml_attributes(attributes), _xml_text(text), tag))
-            else:
-                lines.append("      <%s%s />" % (tag, _xml_attributes(attributes)))
-        if system_out:
-            lines.append("      <system-out>%s</system-out>" % _xml_text(system_out))
-        lines.append("    </testcase>")
-    head, slot, tail = "\n".join(lines).partition(_SLOT)
-    return kind, head, (tail if slot else None)
-
-
-def _case_of_entry(entry, shape):
-    secret_id = entry.get("secret_id")
-    return entry, shape, secret_id, None if secret_id is None else _name_or_id(entry, secret_id)
-
-
-def _junit_items(entries, shapes, rows):
-    """(entry, shape, secret id, secret name or id) per test case, from the entries or from the rows (``Plan.rows``)."""
-    if rows is None:
-        for entry, shape in zip(entries, shapes):
-            yield _case_of_entry(entry, shape)
-        return
-    for row in rows:
-        if row.__class__ is int:
-            yield _case_of_entry(entries[row], shapes[row])
+    if status == STATUS_COMPLIANT or status == STATUS_CHANGED:
+        if status == STATUS_COMPLIANT:
+            out = "compliant: default_available %s (%s)" % (actual, decision)
         else:
-            model, shape, secret_id, secret_name, _created_by_agent = row
-            yield model, shape, secret_id, secret_name
+            out = "changed: default_available %s -> %s (%s)" % (actual, expected, decision)
+        return None, "%s>\n      <system-out>%s</system-out>\n    </testcase>" % (opening, _xml(out))
+    details = "secret id: %s\nactual: default_available=%s\nexpected: default_available=%s\ndecided by: %s" % (
+        _text(entry.get("secret_id"), 80), actual, expected, decision)
+    if status == STATUS_DRIFTED:
+        message = _text("default_available is %s, policy requires %s (%s)" % (actual, expected, decision), _MAX_NOTE)
+        what = "check mode: an apply run sets it to %s" % expected if check_mode else "not updated"
+        kind, inner = "failures", _element("failure", message, "drift", "%s\n%s" % (details, what))
+    elif status == STATUS_FAILED:
+        reason = _line(error or "the update failed")
+        kind, inner = "errors", _element("error", reason, STATUS_FAILED, "%s\nupdate failed: %s" % (details, reason))
+    elif status == STATUS_NOT_ATTEMPTED:
+        kind = "skipped"
+        inner = _element("skipped", _text("not attempted: %s" % _line(error or "no update was sent"), _MAX_NOTE))
+        inner += "\n      <system-out>%s</system-out>" % _xml(details)
+    else:
+        reason = "unknown status %s" % _text(status, 40)
+        kind, inner = "errors", _element("error", reason, "unknown", "%s\n%s" % (details, reason))
+    return kind, "%s>%s\n    </testcase>" % (opening, inner)
 
 
-def render_junit(document, shapes=None, rows=None):
+def render_junit(document):
     """The report ``document`` as a JUnit XML string (UTF-8 declaration, ``\\n`` line ends).
 
     One ``<testsuite>`` per scope, in the order of the entries (named ``personal``,
     ``<project name> (<project id>)`` or the project id), one ``<testcase>`` per entry (classname:
     the scope, name: the secret, ``(all secrets)`` for a scope that could not be read). Counts on
-    each suite and on ``<testsuites>`` are those of the test cases rendered. Written as text, not
-    through ElementTree: at 10,000 secrets a tree and its serialisation cost several times more.
-    ``shapes`` and ``rows``: the policy engine's ``Plan.shapes`` and ``Plan.rows``, optional (as for render_json).
+    each suite and on ``<testsuites>`` are those of the test cases rendered.
     """
     document = document if isinstance(document, dict) else {}
-    parts = _document_parts(document)
-    check_mode, entries, rule_names = parts[0], parts[2], _rule_names(parts[3])
-    if rows is not None:
-        shapes = _rows_shapes(document.get("entries") or (), shapes)
-        if len(entries) != len(shapes):
-            raise ValueError("rows need entries that are all dicts")
-    else:
-        shapes = _shapes_of(entries, shapes if len(entries) == len(document.get("entries") or ()) else None)
-    timestamp = _text(document.get("generated_at") or "", 40)
+    check_mode, _summary, entries, rules, _exceptions = _document_parts(document)
+    rule_names = _rule_names(rules)
     counters = ("tests", "failures", "errors", "skipped")
-    suites = {}  # (personal, scope name) -> (name, counts, lines); "tests" is counted at the end: len(lines)
-    openings = {}  # (project id, project name) -> (suite, the text of a test case up to its name)
-    # A scope that could not be read and a secret render differently with the same fields: two caches.
-    secret_cases, scope_cases = (_ByShape(_JUNIT_CASE_FIELDS, functools.partial(
-        _junit_case, check_mode=check_mode, rule_names=rule_names)) for _unused in range(2))
-
-    def case_context(entry, shape):
-        """(suite lines, suite counts, opening, kind, head, tail): what the cases of ``entry``'s shape share."""
-        scope_key = (entry.get("project_id"), entry.get("project_name"))
-        if scope_key not in openings:
-            scope = _scope_name(entry)
-            key = entry.get("project_id") is None, scope
-            if key not in suites:
-                suites[key] = _xml_attribute(scope), dict.fromkeys(counters, 0), []
-            openings[scope_key] = suites[key], '    <testcase classname="%s" name="' % suites[key][0]
-        (_name, counts, lines), opening = openings[scope_key]
-        kind, head, tail = (scope_cases if entry.get("secret_id") is None else secret_cases)(entry, shape)
-        return lines, counts, opening, kind, head, tail
-
-    contexts = {}  # the engine's shape -> case_context
-    for entry, shape, secret_id, secret_name in _junit_items(entries, shapes, rows):
-        context = None if shape is None else contexts.get(shape)
-        if context is None:
-            context = case_context(entry, shape)
-            if shape is not None:
-                contexts[shape] = context
-        lines, counts, opening, kind, head, tail = context
-        name = ALL_SECRETS if secret_id is None else _xml_value(secret_name, _MAX_NAME, _xml_attribute)
-        if tail is None:
-            lines.append(f"{opening}{name}{head}")
-        else:
-            lines.append(f"{opening}{name}{head}{_xml_value(secret_id, 80, _xml_text)}{tail}")
+    suites = {}  # (personal, scope name) -> (escaped name, counts, lines)
+    for entry in entries:
+        scope = _scope_name(entry)
+        key = entry.get("project_id") is None, scope
+        if key not in suites:
+            suites[key] = _xml(scope), dict.fromkeys(counters, 0), []
+        name, counts, lines = suites[key]
+        kind, case = _junit_case(entry, name, check_mode, rule_names)
+        lines.append(case)
+        counts["tests"] += 1
         if kind is not None:
             counts[kind] += 1
-    for _name, counts, lines in suites.values():
-        counts["tests"] = len(lines)
     totals = {counter: sum(counts[counter] for _name, counts, _lines in suites.values()) for counter in counters}
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           "<testsuites%s>" % _xml_attributes(dict({"name": JUNIT_NAME}, **{c: totals[c] for c in counters}, time="0"))]
+    timestamp = _text(document.get("generated_at") or "", 40)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites name="%s"%s time="0">' % (JUNIT_NAME, _counts(totals))]
     for name, counts, lines in suites.values():
-        attributes = dict({c: counts[c] for c in counters}, time="0")
-        if timestamp:
-            attributes["timestamp"] = timestamp
-        out.append('  <testsuite name="%s"%s>' % (name, _xml_attributes(attributes)))
+        timestamp_attribute = ' timestamp="%s"' % _xml(timestamp) if timestamp else ""
+        out.append('  <testsuite name="%s"%s time="0"%s>' % (name, _counts(counts), timestamp_attribute))
         out.extend(lines)
         out.append("  </testsuite>")
     out.append("</testsuites>")
@@ -559,13 +333,13 @@ def _md_char(text, position):
     return reference
 
 
-def _md(value, limit=_MAX_NAME, line=False):
-    """API or policy text as inline Markdown that renders as exactly that text, never as markup."""
+def markdown_text(value, limit=_MAX_NAME, line=False):
+    """API or policy text as inline Markdown that renders as exactly that text, never as markup.
+
+    ``line``: fold whitespace to one line (error texts, reasons) instead of replacing it.
+    """
     text = _line(value, limit) if line else _text(value, limit)
-    if _MD_SPECIAL.search(text) is None:
-        source = text  # no character _md_char would replace (most names and ids)
-    else:
-        source = "".join(_md_char(text, position) for position in range(len(text)))
+    source = "".join(_md_char(text, position) for position in range(len(text)))
     # A table cell is trimmed: a name's leading or trailing spaces are kept as no-break spaces.
     stripped = source.strip(" ")
     if stripped != source:
@@ -575,10 +349,10 @@ def _md(value, limit=_MAX_NAME, line=False):
     return source
 
 
-def _code(value, limit=_MAX_NAME):
+def markdown_code(value, limit=_MAX_NAME):
     """An identifier in code style. Raw ``<code>`` (not a code span): references work inside it,
     so ``|`` cannot split a table row, and GitHub does not turn an ``@name`` in it into a mention."""
-    return "<code>%s</code>" % _md(value, limit)
+    return "<code>%s</code>" % markdown_text(value, limit)
 
 
 def _md_scope(entry):
@@ -586,40 +360,41 @@ def _md_scope(entry):
     if project_id is None:
         return PERSONAL
     if name is None:
-        return _code(project_id)
-    return "%s (%s)" % (_code(name), _code(project_id))
+        return markdown_code(project_id)
+    return "%s (%s)" % (markdown_code(name), markdown_code(project_id))
 
 
 def _md_secret(entry):
     if _is_scope_entry(entry):
         return "*%s*" % ALL_SECRETS
-    return _code(_secret_name(entry))
+    return markdown_code(_secret_name(entry))
 
 
 def _md_decision(entry, rule_names):
     labels = []
     rule = _rule_name(entry, rule_names)
     if rule:
-        labels.append(_md(rule))
+        labels.append(markdown_text(rule))
     exception = _exception_parts(entry)
     if exception is not None:
         reason, expires, owner = exception
         text = "exception"
         if expires is not None:
-            text += " until %s" % _md(expires, 40)
+            text += " until %s" % markdown_text(expires, 40)
         if owner is not None:
-            text += " (owner %s)" % _code(owner, 120)
+            text += " (owner %s)" % markdown_code(owner, 120)
         if reason is not None:
-            text += ": %s" % _md(reason, 200, line=True)
+            text += ": %s" % markdown_text(reason, 200, line=True)
         labels.append(text)
     return "; ".join(labels)
 
 
 def _md_status(status):
-    return "not attempted" if status == STATUS_NOT_ATTEMPTED else _md(status, 40)
+    return "not attempted" if status == STATUS_NOT_ATTEMPTED else markdown_text(status, 40)
 
 
-def _md_table(header, rows):
+def markdown_table(header, rows):
+    """The lines of a Markdown table: ``header`` and ``rows`` are cells already escaped (markdown_text, markdown_code)."""
     lines = ["| %s |" % " | ".join(header), "|" + "---|" * len(header)]
     lines.extend("| %s |" % " | ".join(cell if cell else " " for cell in row) for row in rows)
     return lines
@@ -673,11 +448,11 @@ def _problems(check_mode, entries, rule_names, max_rows):
             flags = "%s %s %s" % (flag_text(entry.get("before")), _ARROW, flag_text(entry.get("after")))
         error = entry.get("error")
         cells.append((_md_scope(entry), _md_secret(entry), flags, _md_status(entry.get("status")), _md_decision(entry, rule_names),
-                      "" if error is None else _md(error, _MAX_NOTE, line=True)))
+                      "" if error is None else markdown_text(error, _MAX_NOTE, line=True)))
     lines = ["### %s (%d)" % (title, len(rows)), ""]
     if check_mode and any(entry.get("status") == STATUS_DRIFTED for entry in rows):
         lines += ["*drifted*: an apply run would set the flag to the expected value.", ""]
-    lines += _md_table(header, cells)
+    lines += markdown_table(header, cells)
     if len(rows) > len(cells):
         lines += ["", "%s and %d more in the JSON report." % (_ELLIPSIS, len(rows) - len(cells))]
     return lines + [""]
@@ -686,15 +461,15 @@ def _problems(check_mode, entries, rule_names, max_rows):
 def _md_target(exception):
     """(secret, scope) an exception names, in Markdown."""
     if exception.get("secret_id") is not None:
-        secret = _code(exception["secret_id"])
+        secret = markdown_code(exception["secret_id"])
         if exception.get("name") is not None:
-            secret = "%s (%s)" % (_code(exception["name"]), secret)
+            secret = "%s (%s)" % (markdown_code(exception["name"]), secret)
     elif exception.get("name") is not None:
-        secret = _code(exception["name"])
+        secret = markdown_code(exception["name"])
     else:
         secret = _DASH
     if exception.get("project") is not None:
-        scope = "project %s" % _code(exception["project"])
+        scope = "project %s" % markdown_code(exception["project"])
     elif exception.get("personal") is True:
         scope = PERSONAL
     else:
@@ -713,7 +488,7 @@ def _exception_order(exception):
 
 def _md_owner(exception):
     owner = exception.get("owner")
-    return _DASH if owner is None else _code(owner, 120)
+    return _DASH if owner is None else markdown_code(owner, 120)
 
 
 def _exceptions(exceptions):
@@ -729,29 +504,30 @@ def _exceptions(exceptions):
             if days is not None and days <= EXPIRING_SOON_DAYS:
                 days_text = "%s %s" % (_WARNING, days_text)
             secret, scope = _md_target(exception)
-            rows.append((_md(exception.get("expires"), 40), days_text, secret, scope, flag_text(exception.get("default_available")),
-                         str(_count(exception, "matched")), _md_owner(exception), _md(exception.get("reason"), _MAX_NOTE, line=True)))
+            rows.append((markdown_text(exception.get("expires"), 40), days_text, secret, scope, flag_text(exception.get("default_available")),
+                         str(_count(exception, "matched")), _md_owner(exception), markdown_text(exception.get("reason"), _MAX_NOTE, line=True)))
         lines += ["### Exceptions in force (%d)" % len(in_force), "",
                   "Expiring soonest first; %s: expires within %d days." % (_WARNING, EXPIRING_SOON_DAYS), ""]
-        lines += _md_table(("Expires", "Days left", "Secret", "Scope", "default_available", "Matched", "Owner", "Reason"), rows) + [""]
+        lines += markdown_table(("Expires", "Days left", "Secret", "Scope", "default_available", "Matched", "Owner", "Reason"), rows) + [""]
     if expired:
         rows = []
         for exception in expired:
             days = _days(exception)
             secret, scope = _md_target(exception)
-            rows.append((_md(exception.get("expires"), 40), "?" if days is None else str(abs(days)), secret, scope, _md_owner(exception),
-                         _md(exception.get("reason"), _MAX_NOTE, line=True)))
+            rows.append((markdown_text(exception.get("expires"), 40), "?" if days is None else str(abs(days)), secret, scope, _md_owner(exception),
+                         markdown_text(exception.get("reason"), _MAX_NOTE, line=True)))
         lines += ["### Expired exceptions (%d)" % len(expired), "",
                   "No longer applied: the rules decide these secrets again. Renew or remove them.", ""]
-        lines += _md_table(("Expired", "Days ago", "Secret", "Scope", "Owner", "Reason"), rows) + [""]
+        lines += markdown_table(("Expired", "Days ago", "Secret", "Scope", "Owner", "Reason"), rows) + [""]
     if unmatched:
         rows = []
         for exception in unmatched:
             secret, scope = _md_target(exception)
-            rows.append((_md(exception.get("expires"), 40), secret, scope, _md_owner(exception), _md(exception.get("reason"), _MAX_NOTE, line=True)))
+            rows.append((markdown_text(exception.get("expires"), 40), secret, scope, _md_owner(exception),
+                         markdown_text(exception.get("reason"), _MAX_NOTE, line=True)))
         lines += ["### Exceptions that matched no secret (%d)" % len(unmatched), "",
                   "In force but no secret read matched them: check the secret name or id and the project.", ""]
-        lines += _md_table(("Expires", "Secret", "Scope", "Owner", "Reason"), rows) + [""]
+        lines += markdown_table(("Expires", "Secret", "Scope", "Owner", "Reason"), rows) + [""]
     return lines
 
 
@@ -767,7 +543,7 @@ def _idle_rules(rules, entries):
     lines.append("")
     for rule in sorted(idle, key=lambda rule: rule["index"]):
         name = rule.get("name")
-        lines.append("- `rules[%d]`%s" % (rule["index"], "" if name is None else " %s" % _code(name, 120)))
+        lines.append("- `rules[%d]`%s" % (rule["index"], "" if name is None else " %s" % markdown_code(name, 120)))
     return lines + [""]
 
 
@@ -785,10 +561,41 @@ def render_markdown(document, max_rows=DEFAULT_MAX_ROWS):
     verdict, sentence = _verdict(check_mode, summary, entries)
     lines = ["## Neo secret policy: %s" % verdict, "", "**%s** %s %s" % (verdict, _DASH, sentence), ""]
     if document.get("failure"):
-        lines += ["**Policy failed:** %s" % _md(document["failure"], _MAX_NOTE, line=True), ""]
-    when = _md(document.get("generated_at") or "unknown time", 40)
+        lines += ["**Policy failed:** %s" % markdown_text(document["failure"], _MAX_NOTE, line=True), ""]
+    when = markdown_text(document.get("generated_at") or "unknown time", 40)
     lines += ["Generated %s (UTC) in %s." % (when, "check mode: nothing was changed" if check_mode else "apply mode"), ""]
     lines += _problems(check_mode, entries, _rule_names(rules), max(0, int(max_rows)))
     lines += _exceptions(exceptions)
     lines += _idle_rules(rules, entries)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Text table
+
+
+def render_table(entries, summary=None):
+    """Fixed-width text table (scope, secret, before -> after, status, note) of ``entries``.
+
+    Only names, ids, flags, statuses and error texts are shown, never a secret value. With no
+    rows, one sentence says why: every covered secret complies, or no secret is covered.
+    """
+    header = ("PROJECT", "SECRET", "DEFAULT_AVAILABLE", "STATUS", "NOTE")
+    rows = []
+    for entry in entries:
+        if _is_scope_entry(entry):
+            flags = "-"
+        else:
+            flags = "%s -> %s" % (flag_text(entry["before"]), flag_text(entry["after"]))
+        rows.append((_text(_scope_name(entry), 80), _text(_secret_name(entry), 60), flags, entry["status"], _text(entry.get("error"))))
+    if not rows:
+        checked = (summary or {}).get("checked", 0)
+        if checked == 1:
+            return "the 1 covered secret complies"
+        if checked:
+            return "all %d covered secrets comply" % checked
+        return "no secret is covered by the policy"
+    widths = [max(len(row[column]) for row in rows + [header]) for column in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header] + rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)

@@ -23,12 +23,12 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.projectdiscovery.neo.plugins.action import neo_project_info, neo_secret, neo_secret_info, neo_secret_policy, neo_secrets
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import NEO_CONNECTION_ARGSPEC, NEO_CONNECTION_MUTUALLY_EXCLUSIVE
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    REASON_NOT_ATTEMPTED,
     NeoAmbiguousError,
     NeoApiError,
     NeoInputError,
     NeoNotFound,
     NeoStateError,
-    PolicyError,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils import _neo_action
@@ -82,8 +82,8 @@ SECRETS = [
 ]
 
 
-def api_error(status, message, sent=True, method="GET", path="/api/v1/secrets"):
-    return NeoApiError(message, status=status, sent=sent, method=method, path=path)
+def api_error(status, message, reason=None):
+    return NeoApiError(message, status=status, reason=reason)
 
 
 def forbidden():
@@ -154,7 +154,7 @@ class FakeClient:
         with self._lock:
             record = next((r for r in self.secrets if r["id"].lower() == secret_id.lower()), None)
             if record is None:
-                raise api_error(404, "Neo API 404 not_found: secret not found", method="PATCH", path="/api/v1/secrets/" + secret_id)
+                raise api_error(404, "Neo API 404 not_found: secret not found")
             record["default_available"] = default_available
         return self._answer("update_secret", secret_id, record)
 
@@ -184,10 +184,10 @@ def fqcn(cls):
     return "projectdiscovery.neo." + cls.__module__.rsplit(".", 1)[1]
 
 
-def make_action(cls, check_mode=False, diff=False, role=None, no_log_values=(), args=None):
+def make_action(cls, check_mode=False, diff=False, no_log_values=(), args=None):
     """An ActionModule with only what run_neo and the base-class helpers touch."""
     action = cls.__new__(cls)
-    action._task = SimpleNamespace(_role=role, action=fqcn(cls), resolved_action=None, check_mode=check_mode, diff=diff, args=args or {})
+    action._task = SimpleNamespace(action=fqcn(cls), resolved_action=None, check_mode=check_mode, diff=diff, args=args or {})
     action.no_log_values = set(no_log_values)
     return action
 
@@ -380,6 +380,37 @@ def test_secret_create_answered_with_the_wrong_flag_is_patched():
     assert result["created"] is True
 
 
+class RacedClient(FakeClient):
+    """Another run creates ``racer`` in the scope right after this task's first read of it."""
+
+    def __init__(self, racer, **kwargs):
+        super().__init__(**kwargs)
+        self.racer = racer
+
+    def list_secrets(self, project_id=None):
+        records = super().list_secrets(project_id)
+        if self.racer is not None:
+            self.secrets.append(self.racer)
+            self.racer = None
+        return records
+
+
+@pytest.mark.parametrize("action", [SecretAction, SecretsAction])
+def test_secret_create_answered_409_adopts_the_secret_that_appeared_without_a_second_post(action):
+    raced = secret(S_NEW, "DEPLOY_KEY", P_PROD, True)
+    fake = RacedClient(raced).fail("create_secret", "DEPLOY_KEY", api_error(409, "Neo API 409 already_exists: exists"))
+    item = {"name": "DEPLOY_KEY", "value": "s3cr3t-CANARY", "default_available": False}
+    args = dict(item, project_id=P_PROD) if action is SecretAction else {"project": P_PROD, "secrets": [item]}
+    result, warnings = run_neo(action, fake, **args)
+    assert fake.writes() == [("create_secret", "DEPLOY_KEY", "s3cr3t-CANARY", False, P_PROD), ("update_secret", S_NEW, False)]
+    if action is SecretAction:
+        assert (result["changed"], result["created"], result["value_ignored"]) == (True, False, True)
+        assert warnings == [neo_secret.VALUE_IGNORED]
+    else:
+        assert result["summary"] == {"created": [], "changed": ["DEPLOY_KEY"], "unchanged": [], "failed": [], "values_not_sent": ["DEPLOY_KEY"]}
+    assert "s3cr3t" not in repr(result)
+
+
 def test_secret_patch_answered_with_the_wrong_flag_is_a_state_error():
     fake = FakeClient().answer("update_secret", S_PROD_DB, secret(S_PROD_DB, "PROD_DB", P_PROD, True))
     with pytest.raises(NeoStateError) as raised:
@@ -421,7 +452,7 @@ def test_secret_id_name_value_never_creates_a_duplicate_name():
 
 def test_secret_id_name_value_never_changes_another_secret_after_a_conflict():
     absent_id = "5ec00000-0000-4000-8000-0000000000ff"
-    fake = FakeClient().fail("create_secret", "PROD_DB", api_error(409, "Neo API 409 already_exists: exists", method="POST", path="/api/v1/secrets"))
+    fake = FakeClient().fail("create_secret", "PROD_DB", api_error(409, "Neo API 409 already_exists: exists"))
     try:
         run_neo(SecretAction, fake, id=absent_id, name="PROD_DB", project_id=P_PROD, value="s3cr3t-CANARY", default_available=False)
     except (NeoInputError, NeoNotFound, NeoStateError, NeoApiError):
@@ -533,7 +564,7 @@ def test_secret_info_every_project_also_skips_a_404():
 
 @pytest.mark.parametrize("error", [
     api_error(500, "Neo API 500 internal: boom"),
-    api_error(403, "Neo API rejected the credentials earlier; request not sent", sent=False),
+    api_error(403, "Neo API rejected the credentials earlier; request not sent", reason=REASON_NOT_ATTEMPTED),
 ], ids=["500", "403-not-sent"])
 def test_secret_info_every_project_does_not_skip_other_failures(error):
     fake = FakeClient().fail("list_secrets", P_RED, error)
@@ -791,7 +822,7 @@ def test_policy_write_raising_an_unexpected_exception_fails_that_secret_only():
 
 def test_policy_write_not_sent_is_not_attempted():
     reason = "Neo API rejected the credentials (401) earlier; request not sent"
-    fake = FakeClient().fail("update_secret", S_PROD_DB, api_error(None, reason, sent=False, method="PATCH"))
+    fake = FakeClient().fail("update_secret", S_PROD_DB, NeoApiError(reason, reason=REASON_NOT_ATTEMPTED))
     result, _warnings = policy(fake)
     assert entry(S_PROD_DB, "not_attempted", 0, reason) in result["entries"]
     assert result["summary"] == summary(changed=3, not_attempted=1)
@@ -958,7 +989,7 @@ def today(monkeypatch):
 
 
 def test_policy_result_lists_at_most_entries_limit_entries_what_needs_attention_first():
-    fake = FakeClient().fail("update_secret", S_PROD_DB, api_error(500, "Neo API 500 internal: boom", method="PATCH"))
+    fake = FakeClient().fail("update_secret", S_PROD_DB, api_error(500, "Neo API 500 internal: boom"))
     result, _warnings = policy(fake, list_compliant=True, entries_limit=2)
     # failed first, then changed (plan order), compliant last; two shown
     assert [(e["secret_id"], e["status"]) for e in result["entries"]] == [(S_PROD_DB, "failed"), (S_P_SLACK, "changed")]
@@ -973,7 +1004,7 @@ def test_policy_result_lists_at_most_entries_limit_entries_what_needs_attention_
 
 
 def test_policy_entries_order_failed_not_attempted_drifted():
-    rejected = api_error(401, "Neo API 401: the API rejected the credentials; request not sent", sent=False)
+    rejected = NeoApiError("Neo API 401: the API rejected the credentials; request not sent", status=401, reason=REASON_NOT_ATTEMPTED)
     fake = FakeClient().fail("list_secrets", P_RED, rejected).fail("list_secrets", P_STAGING, forbidden())
     result, _warnings = policy(fake, check_mode=True, entries_limit=3)
     assert [(e["project_id"], e["secret_id"], e["status"]) for e in result["entries"]] == [
@@ -1009,8 +1040,6 @@ def test_policy_entries_limit_must_not_be_negative():
     fake = FakeClient()
     with pytest.raises(NeoInputError, match=r"^entries_limit: must be 0 or more \(got -1\)$"):
         policy(fake, entries_limit=-1)
-    with pytest.raises(NeoInputError, match=r"^neo_secret_policy_entries_limit: must be 0 or more \(got -1\)$"):
-        policy(fake, action=make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy")), entries_limit=-1)
     assert fake.calls == []
 
 
@@ -1115,18 +1144,6 @@ def test_policy_warns_about_idle_rules_expired_and_unmatched_exceptions():
     assert (by_secret[S_STG_GITHUB]["rule_name"], by_secret[S_STG_GITHUB]["status"]) == ("rule 2", "drifted")
 
 
-@pytest.mark.usefixtures("today")
-def test_policy_warnings_name_the_role_variables_in_the_role():
-    action = make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy"))
-    rules = RULES + [{"match": ["NOTHING_*"], "default_available": True, "name": "never"}]
-    exceptions = [{"secret_id": S_NEW, "default_available": True, "reason": "gone", "expires": "2025-07-01"}]
-    _result, warnings = policy(FakeClient(), action=action, check_mode=True, rules=rules, exceptions=exceptions)
-    assert warnings == [
-        "rule 'never' (neo_secret_policy_rules[3]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing",
-        "exception for %s (neo_secret_policy_exceptions[0]) matches no secret in the scopes read" % S_NEW,
-    ]
-
-
 def test_policy_no_warning_without_idle_rules_or_stale_exceptions():
     assert policy(FakeClient(), check_mode=True)[1] == []
 
@@ -1167,9 +1184,8 @@ def test_policy_exception_and_exclude_project_names_fail_before_any_secret_is_re
     exceptions = [{"name": "PROD_DB", "project": "Nope", "default_available": True, "reason": "r", "expires": "2999-01-01"}]
     with pytest.raises(NeoNotFound, match=r"^exceptions\[0\]\.project: no project named 'Nope'"):
         policy(fake, exceptions=exceptions)
-    with pytest.raises(NeoNotFound, match=r"^neo_secret_policy_rules\[0\]\.exclude_projects\[0\]: no project named 'Nope'"):
-        policy(fake, action=make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy")),
-               rules=[{"match": ["*"], "exclude_projects": ["Nope"], "default_available": True}])
+    with pytest.raises(NeoNotFound, match=r"^rules\[0\]\.exclude_projects\[0\]: no project named 'Nope'"):
+        policy(fake, rules=[{"match": ["*"], "exclude_projects": ["Nope"], "default_available": True}])
     assert fake.calls == [("list_projects",), ("list_projects",)]
 
 
@@ -1216,7 +1232,7 @@ def junit_totals(path):
 @pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
 def test_policy_writes_three_private_reports_with_every_covered_secret(tmp_path, check_mode):
     paths = report_paths(tmp_path)
-    fake = FakeClient().fail("list_secrets", P_STAGING, forbidden()).fail("update_secret", S_PROD_DB, api_error(500, "Neo API 500: boom", method="PATCH"))
+    fake = FakeClient().fail("list_secrets", P_STAGING, forbidden()).fail("update_secret", S_PROD_DB, api_error(500, "Neo API 500: boom"))
     result, _warnings = policy(fake, check_mode=check_mode, entries_limit=1, **paths)
     for option, path in paths.items():
         assert result[option] == path
@@ -1305,37 +1321,6 @@ def test_policy_reports_mask_no_log_values(tmp_path):
 # ---------------------------------------------------------------------------- NeoActionBase pieces
 
 
-class FakeRole:
-    def __init__(self, name):
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-def test_option_name_maps_to_the_role_variable_in_the_secret_policy_role():
-    action = make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy"))
-    assert action.option_name("rules") == "neo_secret_policy_rules"
-    assert action.option_name("defer_failure") == "defer_failure"
-    with pytest.raises(PolicyError) as raised:
-        policy(FakeClient(), action=action, rules=[{"match": [], "default_available": True}])
-    assert str(raised.value) == "neo_secret_policy_rules[0].match: must be a non-empty list of name patterns"
-    with pytest.raises(NeoInputError, match=r"^neo_secret_policy_concurrency: must be between 1 and 32 \(got 0\)$"):
-        policy(FakeClient(), action=action, concurrency=0)
-
-
-def test_option_name_maps_run_time_errors_too():
-    action = make_action(PolicyAction, role=FakeRole("projectdiscovery.neo.secret_policy"))
-    with pytest.raises(NeoNotFound, match=r"^neo_secret_policy_rules\[0\]\.projects\[0\]: no project named 'Nope'"):
-        policy(FakeClient(), action=action, rules=[{"match": ["X"], "projects": ["Nope"], "default_available": True}])
-
-
-def test_option_name_in_another_role_is_the_option():
-    action = make_action(PolicyAction, role=FakeRole("someone.else.role"))
-    with pytest.raises(PolicyError, match=r"^rules\[0\]\.match: "):
-        policy(FakeClient(), action=action, rules=[{"match": [], "default_available": True}])
-
-
 @pytest.fixture
 def executor(monkeypatch):
     """NeoActionBase.run without ansible-core's executor: ActionBase.run answers {} and the client is ``fake``.
@@ -1398,7 +1383,7 @@ def test_run_reports_an_unexpected_exception_with_its_traceback(executor):
 
 def test_run_masks_no_log_values_in_the_result(executor):
     value = "s3cr3t-CANARY-value"
-    fake = FakeClient().fail("create_secret", "DEPLOY_KEY", api_error(400, "Neo API 400 invalid: value %s rejected" % value, method="POST"))
+    fake = FakeClient().fail("create_secret", "DEPLOY_KEY", api_error(400, "Neo API 400 invalid: value %s rejected" % value))
     action = make_action(SecretAction, args={"name": "DEPLOY_KEY", "value": value, "default_available": False, "api_key": FAKE_KEY})
     result, _warnings = executor(action, fake)
     assert result["msg"] == "Neo API 400 invalid: value ******** rejected"
@@ -1422,6 +1407,30 @@ def test_run_rejects_bad_input_without_building_a_client(executor, args, message
     assert "api_retries" not in result
 
 
+@pytest.mark.parametrize("rule, message", [
+    ({"match": [["PROD_*"]], "default_available": True}, "argument 'rules[0].match[0]' must be a string, got a list"),
+    ({"match": ["PROD_*"], "name": {"a": 1}, "default_available": True}, "argument 'rules[0].name' must be a string, got a dictionary"),
+    ({"match": ["PROD_*"], "default_available": True, "colour": "red"}, "Unsupported parameters for (projectdiscovery.neo.neo_secret_policy) module: rules.colour."),
+    ({"match": ["PROD_*"], "default_available": "maybe"}, "argument 'default_available' is of type"),
+])
+def test_run_validates_sub_options_with_the_argument_spec(executor, rule, message):
+    # ansible-core would turn a list given to a string (sub-)option into "['PROD_*']": refused instead.
+    action = make_action(PolicyAction, args={"rules": [rule], "api_key": FAKE_KEY})
+    result, built = executor(action, FakeClient())
+    assert result["failed"] is True
+    assert message in result["msg"]
+    assert built == []
+
+
+def test_run_takes_a_null_option_as_not_given(executor, monkeypatch):
+    # A role passes its variables as they are: one set to null leaves the option to its default or NEO_* fallback.
+    monkeypatch.setenv("NEO_API_URL", "https://neo.example.test")
+    args = {"name": "GITHUB_TOKEN", "default_available": False, "api_key": FAKE_KEY, "api_url": None, "validate_certs": None, "project_id": None}
+    result, built = executor(make_action(SecretAction, args=args), FakeClient())
+    assert "failed" not in result, result
+    assert (built[0][0]["api_url"], built[0][0]["validate_certs"]) == ("https://neo.example.test", True)
+
+
 def test_run_without_credentials_names_the_environment_variables(executor):
     action = make_action(SecretAction, args={"name": "X", "default_available": True})
     result, built = executor(action, FakeClient())
@@ -1436,7 +1445,7 @@ P_NEW = "cccccccc-0000-4000-8000-000000000001"
 
 
 def not_found(project_id):
-    return api_error(404, "Neo API 404 not_exists: not exists: project not found", path="/api/v1/secrets?project_id=" + project_id)
+    return api_error(404, "Neo API 404 not_exists: not exists: project %s not found" % project_id)
 
 
 def test_secret_project_by_name_is_resolved_in_the_project_list():
@@ -1555,7 +1564,7 @@ def test_secrets_check_mode_in_a_project_not_created_yet(project):
 
 
 def test_secrets_one_failure_does_not_stop_the_others_and_fails_naming_it():
-    fake = FakeClient().fail("create_secret", "A_KEY", api_error(400, "Neo API 400 invalid_request: refused body ********", method="POST"))
+    fake = FakeClient().fail("create_secret", "A_KEY", api_error(400, "Neo API 400 invalid_request: refused body ********"))
     result, _warnings = run_neo(SecretsAction, fake, project=P_PROD, secrets=items(("A_KEY", "s3cr3t-CANARY", True), ("MISSING", None, True),
                                                                                    ("B_KEY", "s3cr3t-CANARY", False)))
     assert result["failed"] is True
@@ -1576,10 +1585,3 @@ def test_secrets_check_input_rejects_before_any_call(args, message):
         run_neo(SecretsAction, fake, **args)
     assert str(raised.value).startswith(message)
     assert fake.calls == []
-
-
-def test_secrets_messages_name_the_role_variables_in_the_environment_role():
-    action = make_action(SecretsAction, role=SimpleNamespace(get_name=lambda: "projectdiscovery.neo.environment"))
-    with pytest.raises(NeoInputError) as raised:
-        run_neo(SecretsAction, FakeClient(), action=action, secrets=items(("A", "v", True), ("A", "v", True)))
-    assert str(raised.value) == "neo_environment_secrets[1].name: A is listed twice (also neo_environment_secrets[0])"

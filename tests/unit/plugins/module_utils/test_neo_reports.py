@@ -17,6 +17,9 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import (
     ALL_SECRETS,
     JUNIT_NAME,
+    markdown_code,
+    markdown_table,
+    markdown_text,
     render_json,
     render_junit,
     render_markdown,
@@ -589,3 +592,11 @@ def test_markdown_report_renders_cleanly(render):
     assert widths == [6] * 8 + [8] * 4 + [6] * 2 + [5] * 2
     assert "\\" not in page and "&amp;#" not in page and "`" not in page
     assert "<li><code>rules[2]</code> <code>old CI tokens</code></li>" in page
+
+
+def test_markdown_escaping_is_public_for_other_pages():
+    """The API probe writes its page with the same escaping (markdown_text, markdown_code, markdown_table)."""
+    assert markdown_text("a|b <i>x</i> SECRET_NAME _u_") == "a&#124;b &lt;i&gt;x&lt;/i&gt; SECRET_NAME &#95;u&#95;"
+    assert markdown_text("line\nbreak " + "x" * 400, limit=20, line=True) == "line break xxxxxx..."
+    assert markdown_code("@team") == "<code>&#64;team</code>"
+    assert markdown_table(("A", "B"), [("1", ""), (markdown_text("|"), "2")]) == ["| A | B |", "|---|---|", "| 1 |   |", "| &#124; | 2 |"]
