@@ -2,13 +2,13 @@
 
 ansible-rulebook loads the source file with ``runpy.run_path`` and awaits ``main(queue, args)``;
 these tests do the same with a queue that collects the events, against the simulator (``sim``).
-The test-only arguments keep them fast and bounded: ``_max_polls`` ends the source after N polls,
-``_on_poll(n)`` changes the simulator between polls, ``_sleep`` records the waits instead of
-sleeping.
+The source's loop (``poll_forever``) sleeps between polls; ``run_source`` gives it a sleep that
+records the wait, changes the simulator between polls and ends the source after the last poll.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import pathlib
@@ -31,6 +31,7 @@ from tests.conftest import (
     SECRET_PERSONAL_GITHUB,
     SECRET_PROD_AWS,
     SECRET_PROD_DB,
+    SECRET_STAGING_GITHUB,
 )
 
 SOURCE_PATH = pathlib.Path(__file__).resolve().parents[3] / "extensions" / "eda" / "plugins" / "event_source" / "neo_secret_events.py"
@@ -76,20 +77,35 @@ class CollectingQueue:
         EVENTS.append(event)
 
 
-def run_source(sim, polls, on_poll=None, **args):
-    """Run the source for ``polls`` polls; return (events, waits). ``on_poll(n)`` runs after poll n."""
+class EndOfTest(Exception):
+    """Raised by the test's sleep after the last poll: the source's loop never ends by itself."""
+
+
+def run_main(arguments, polls, on_poll=None):
+    """Await ``main(queue, arguments)`` for ``polls`` polls; return (events, waits). ``on_poll(n)`` runs after poll n."""
     waits = []
 
-    async def fake_sleep(seconds):
+    async def sleep(seconds):
+        if len(waits) + 1 == polls:
+            raise EndOfTest
         waits.append(seconds)
+        if on_poll is not None:
+            on_poll(len(waits))
 
     queue = CollectingQueue()
-    arguments = {"api_url": sim.url, "api_key": ALICE_KEY, "interval": 1, "_max_polls": polls, "_sleep": fake_sleep}
-    if on_poll is not None:
-        arguments["_on_poll"] = on_poll
-    arguments.update(args)
-    asyncio.run(SOURCE["main"](queue, arguments))
+    loop = SOURCE["poll_forever"]
+    SOURCE["poll_forever"] = functools.partial(loop, sleep=sleep)
+    try:
+        with pytest.raises(EndOfTest):
+            asyncio.run(SOURCE["main"](queue, arguments))
+    finally:
+        SOURCE["poll_forever"] = loop
     return queue.events, waits
+
+
+def run_source(sim, polls, on_poll=None, **args):
+    """The source against the simulator, as alice, with an interval of 1 s (see run_main)."""
+    return run_main(dict({"api_url": sim.url, "api_key": ALICE_KEY, "interval": 1}, **args), polls, on_poll)
 
 
 def api(sim, method, path, payload=None):
@@ -110,7 +126,7 @@ EVENT_KEY = SOURCE["EVENT_KEY"]
 
 
 def at_poll(number, action):
-    """An ``_on_poll`` hook running ``action()`` after poll ``number``."""
+    """An ``on_poll`` function running ``action()`` after poll ``number``."""
     def hook(poll):
         if poll == number:
             action()
@@ -226,6 +242,13 @@ def test_exceptions_decide_before_rules(sim):
     assert by_id[SECRET_PROD_AWS]["rule"] == "exception" and by_id[SECRET_PROD_AWS]["expected_default_available"] is True
 
 
+def test_an_unquoted_yaml_date_in_expires_is_taken(sim):
+    exceptions = yaml.safe_load("- {secret_id: %s, default_available: true, reason: release agent, expires: 2999-12-31}" % SECRET_PROD_AWS)
+    events, _waits = run_source(sim, 1, rules=PRODUCTION_OPT_IN, exceptions=exceptions)
+    by_id = {event["neo_secret"]["id"]: event["neo_secret"] for event in events}
+    assert by_id[SECRET_PROD_AWS]["rule"] == "exception" and by_id[SECRET_PROD_AWS]["expected_default_available"] is True
+
+
 def test_drift_of_unwatched_scopes_is_not_reported(sim):
     rules = [{"match": ["*"], "personal": True, "default_available": False}]
     events, _waits = run_source(sim, 1, rules=rules, projects=[PROJECT_STAGING], personal=False)
@@ -301,20 +324,98 @@ def test_an_unreadable_project_named_in_projects_is_a_fault(sim):
 
 
 def test_a_bug_in_a_poll_does_not_end_the_source(sim, monkeypatch):
-    poller = SOURCE["Poller"]
-    original = poller.poll
+    original = SOURCE["poll"]
     calls = []
 
-    def flaky(self, client):
+    def flaky(client, settings):
         calls.append(1)
         if len(calls) == 2:
             raise KeyError("boom")
-        return original(self, client)
+        return original(client, settings)
 
-    monkeypatch.setattr(poller, "poll", flaky)
+    monkeypatch.setitem(SOURCE, "poll", flaky)
     events, _waits = run_source(sim, 3)
     assert kinds(events) == ["neo_error", "neo_recovered"]
     assert "unexpected KeyError" in events[0]["neo_error"]["message"]
+
+
+# ---------------------------------------------------------------------- what the API answers is not taken on trust
+
+def seed_without(project_id):
+    seed = yaml.safe_load(BASIC_SEED.read_text())
+    seed["projects"] = [project for project in seed["projects"] if project["id"] != project_id]
+    seed["secrets"] = [secret for secret in seed["secrets"] if secret["project_id"] != project_id]
+    return seed
+
+
+def test_a_project_missing_from_one_project_list_removes_nothing(sim):
+    actions = {1: lambda: sim.admin("POST", "seed", seed_without(PROJECT_PRODUCTION)),
+               2: lambda: sim.admin("POST", "seed", yaml.safe_load(BASIC_SEED.read_text()))}
+    events, _waits = run_source(sim, 4, on_poll=after_polls(actions), rules=PRODUCTION_OPT_IN)
+    # The baseline drift only: no removed, created or second drift around the poll that missed Production.
+    assert kinds(events) == ["drift", "drift"]
+
+
+def test_a_project_missing_from_two_project_lists_in_a_row_is_gone(sim):
+    events, _waits = run_source(sim, 4, on_poll=at_poll(1, lambda: sim.admin("POST", "seed", seed_without(PROJECT_STAGING))))
+    # Poll 2 misses Staging: nothing yet. Poll 3 confirms it: its two secrets are removed, once.
+    assert kinds(events) == ["removed", "removed"]
+    assert {event["neo_secret"]["project_id"] for event in events} == {PROJECT_STAGING}
+
+
+class FakeClient:
+    """What the source uses of a NeoClient, answering the lists given: for answers the simulator cannot give."""
+
+    api_url = "https://neo.example.test"
+    validate_certs = True
+
+    def __init__(self, projects, secrets):
+        self.projects = projects
+        self.secrets = secrets
+
+    def list_projects(self):
+        return self.projects
+
+    def list_secrets(self, project_id=None):
+        return self.secrets[project_id]
+
+    def close(self):
+        pass
+
+
+def run_on(client, monkeypatch, polls, **args):
+    monkeypatch.setitem(SOURCE, "client_from_params", lambda params, **kwargs: client)
+    return run_main(dict({"api_url": client.api_url, "api_key": ALICE_KEY, "interval": 1}, **args), polls)
+
+
+def test_one_secret_listed_in_two_scopes_is_an_inconsistent_snapshot(monkeypatch):
+    record = {"id": SECRET_PROD_AWS, "name": "AWS_SECRET_ACCESS_KEY", "default_available": True, "created_by_agent": False}
+    client = FakeClient([{"id": PROJECT_PRODUCTION, "name": "Production"}, {"id": PROJECT_STAGING, "name": "Staging"}],
+                        {None: [], PROJECT_PRODUCTION: [record], PROJECT_STAGING: [dict(record, default_available=False)]})
+    events, _waits = run_on(client, monkeypatch, 2, rules=[{"match": ["AWS_*"], "default_available": False}])
+    assert kinds(events) == ["neo_error"]
+    error = events[0]["neo_error"]
+    assert error["status"] is None
+    assert SECRET_PROD_AWS in error["message"] and "(Production)" in error["message"] and "(Staging)" in error["message"]
+
+
+def test_the_api_key_in_a_project_or_secret_name_never_reaches_an_event(monkeypatch):
+    project = {"id": PROJECT_STAGING, "name": "Staging " + ALICE_KEY}
+    record = {"id": SECRET_STAGING_GITHUB, "name": "TOKEN_" + ALICE_KEY, "default_available": True}
+    client = FakeClient([project], {PROJECT_STAGING: [record]})
+    events, _waits = run_on(client, monkeypatch, 1, rules=[{"match": ["*"], "default_available": False}], personal=False)
+    assert kinds(events) == ["drift"]
+    assert events[0]["neo_secret"]["name"] == "TOKEN_********" and events[0]["neo_secret"]["project_name"] == "Staging ********"
+
+
+def test_the_api_key_in_a_project_name_never_reaches_an_error_message(sim):
+    seed = yaml.safe_load(BASIC_SEED.read_text())
+    next(project for project in seed["projects"] if project["id"] == PROJECT_STAGING)["name"] = "Staging " + ALICE_KEY
+    sim.admin("POST", "seed", seed)
+    sim.faults({"kind": "status", "status": 403, "method": "GET", "path": "/api/v1/secrets", "times": 1000})
+    events, _waits = run_source(sim, 1, projects=[PROJECT_STAGING], personal=False)
+    assert kinds(events) == ["neo_error"]
+    assert "Staging ********" in events[0]["neo_error"]["message"] and events[0]["neo_error"]["status"] == 403
 
 
 # ---------------------------------------------------------------------- arguments
@@ -329,9 +430,11 @@ def test_a_bug_in_a_poll_does_not_end_the_source(sim, monkeypatch):
     ({"projects": [], "personal": False}, "nothing to watch"),
     ({"personal": "perhaps"}, "personal"),
     ({"intervall": 5}, "intervall"),
+    ({"api_url": ["https://neo.example.test"]}, "argument 'api_url' must be a string, got a list"),
     ({"rules": [{"match": ["prod_*"], "default_available": False}]}, "rules[0].match[0]"),
-    ({"rules": "PROD_*"}, "rules: must be a list"),
-    ({"exceptions": [{"name": "X"}]}, "exceptions[0]"),
+    ({"rules": [{"match": ["*"]}]}, "default_available"),
+    ({"rules": "PROD_*"}, "option 'rules'"),
+    ({"exceptions": [{"name": "X"}]}, "found in exceptions"),
     ({"api_key": None, "api_token": None}, "no credentials"),
     ({"api_token": ALICE_TOKEN}, "mutually exclusive"),
     ({"api_key": "sk-CANARY-not-a-neo-key"}, "api_key must start with neo_sk_"),
@@ -346,17 +449,17 @@ def test_bad_arguments_stop_the_source_at_start_with_a_message(sim, args, messag
     assert sim.counters()["total"] == 0
 
 
+def test_the_source_takes_every_policy_the_module_takes(sim):
+    # ansible-core's list type makes the string "*" a list of one glob, for the module and the source alike.
+    events, _waits = run_source(sim, 1, rules=[{"match": "*", "project_tags": ["prod"], "default_available": False}])
+    assert sorted(event["neo_secret"]["id"] for event in events) == [SECRET_PROD_DB, SECRET_PROD_GITHUB]
+
+
 def test_credentials_and_url_come_from_the_environment(sim, monkeypatch):
     monkeypatch.setenv("NEO_API_URL", sim.url)
     monkeypatch.setenv("NEO_API_TOKEN", ALICE_TOKEN)
-    waits = []
-
-    async def fake_sleep(seconds):
-        waits.append(seconds)
-
-    queue = CollectingQueue()
-    asyncio.run(SOURCE["main"](queue, {"_max_polls": 2, "_sleep": fake_sleep, "rules": PRODUCTION_OPT_IN, "eda_feedback_queue": None}))
-    assert kinds(queue.events) == ["drift", "drift"]
+    events, waits = run_main({"rules": PRODUCTION_OPT_IN, "eda_feedback_queue": None}, 2)
+    assert kinds(events) == ["drift", "drift"]
     assert waits == [pytest.approx(60, abs=1)]
 
 
@@ -364,7 +467,13 @@ def test_both_credentials_in_the_environment_is_an_error(sim, monkeypatch):
     monkeypatch.setenv("NEO_API_KEY", ALICE_KEY)
     monkeypatch.setenv("NEO_API_TOKEN", ALICE_TOKEN)
     with pytest.raises(ValueError, match="both set"):
-        asyncio.run(SOURCE["main"](CollectingQueue(), {"api_url": sim.url, "_max_polls": 1}))
+        asyncio.run(SOURCE["main"](CollectingQueue(), {"api_url": sim.url}))
+    assert sim.counters()["total"] == 0
+
+
+def test_test_hooks_are_not_arguments(sim):
+    with pytest.raises(ValueError, match="_max_polls"):
+        run_source(sim, 1, _max_polls=1)
 
 
 # ---------------------------------------------------------------------- loading
@@ -384,42 +493,21 @@ def test_documentation_and_examples_are_yaml_and_match_the_schema():
         assert set(example["projectdiscovery.neo.neo_secret_events"] or {}) <= set(schema["properties"])
 
 
-def test_the_collection_is_found_through_the_source_path_or_the_collection_path(tmp_path):
-    """How ansible-rulebook loads the file decides where ``ansible_collections`` is found.
+def test_the_source_imports_the_collection_from_its_place_in_the_collection(tmp_path):
+    """ansible-rulebook runs the file by path (an FQCN source or -S): the collection's code imports plainly from there.
 
-    With an FQCN source the file is inside ``<root>/ansible_collections/projectdiscovery/neo``: the
-    root comes from its own path. With ``-S <checkout>/extensions/eda/plugins/event_source`` it is
-    not (here: a copy of the file elsewhere), and the collection paths are searched.
+    Nothing but the file's own place puts the collection on sys.path here: no ANSIBLE_* variable,
+    no collection root on sys.path, an empty home.
     """
     script = (
         "import os, runpy, sys\n"
         "sys.path[:] = [p for p in sys.path if not os.path.isdir(os.path.join(p or '.', 'ansible_collections', 'projectdiscovery', 'neo'))]\n"
         "source = runpy.run_path(sys.argv[1])\n"
-        "neo = source['import_neo']()\n"
-        "print(neo.ProjectDirectory.__module__)\n"
+        "print(source['ProjectDirectory'].__module__)\n"
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "PYTHONPATH"))}
     env["HOME"] = str(tmp_path)
-    outside = tmp_path / "checkout" / "extensions" / "eda" / "plugins" / "event_source" / "neo_secret_events.py"
-    outside.parent.mkdir(parents=True)
-    outside.write_text(SOURCE_PATH.read_text())
-
-    def load(path, **extra_env):
-        return subprocess.run([sys.executable, "-c", script, str(path)], env=dict(env, **extra_env), cwd=str(tmp_path), capture_output=True,
-                              text=True, check=False)
-
-    missing = load(outside)
-    assert missing.returncode != 0 and "is not installed in any of" in missing.stderr and "ANSIBLE_COLLECTIONS_PATH" in missing.stderr
-    found = load(outside, ANSIBLE_COLLECTIONS_PATH=str(ANSIBLE_COLLECTIONS_ROOT))
-    assert found.returncode == 0, found.stderr
-    assert found.stdout.strip() == "ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects"
     inside = ANSIBLE_COLLECTIONS_ROOT / "ansible_collections" / "projectdiscovery" / "neo" / SOURCE_PATH.relative_to(SOURCE_PATH.parents[4])
-    through_own_path = load(inside)
-    assert through_own_path.returncode == 0, through_own_path.stderr
-
-
-def test_collection_roots():
-    roots = SOURCE["collection_roots"]
-    path = "/opt/collections/ansible_collections/projectdiscovery/neo/extensions/eda/plugins/event_source/neo_secret_events.py"
-    assert roots(path, {"ANSIBLE_COLLECTIONS_PATH": "/a:/b"})[:3] == ["/opt/collections", "/a", "/b"]
-    assert roots("/src/neo/extensions/eda/plugins/event_source/neo_secret_events.py", {})[0] != "/src"
+    loaded = subprocess.run([sys.executable, "-c", script, str(inside)], env=env, cwd=str(tmp_path), capture_output=True, text=True, check=False)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects"
