@@ -1410,7 +1410,8 @@ def test_run_rejects_bad_input_without_building_a_client(executor, args, message
 @pytest.mark.parametrize("rule, message", [
     ({"match": [["PROD_*"]], "default_available": True}, "argument 'rules[0].match[0]' must be a string, got a list"),
     ({"match": ["PROD_*"], "name": {"a": 1}, "default_available": True}, "argument 'rules[0].name' must be a string, got a dictionary"),
-    ({"match": ["PROD_*"], "default_available": True, "colour": "red"}, "Unsupported parameters for (projectdiscovery.neo.neo_secret_policy) module: rules.colour."),
+    ({"match": ["PROD_*"], "default_available": True, "colour": "red"},
+     "Unsupported parameters for (projectdiscovery.neo.neo_secret_policy) module: rules.colour."),
     ({"match": ["PROD_*"], "default_available": "maybe"}, "argument 'default_available' is of type"),
 ])
 def test_run_validates_sub_options_with_the_argument_spec(executor, rule, message):
