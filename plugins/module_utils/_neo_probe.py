@@ -5,9 +5,9 @@
 ``probe(client, recorder)`` reads, with ``GET`` only, the project list, the personal secrets and
 the secrets of the first listed project the caller can read, through the one ``NeoClient``, whose
 ``observer`` is the ``ProbeRecorder``. The client reports every HTTP attempt and, per list page,
-what its one list reader decided (envelope, the paging key it went by, what it did next), so
-nothing here reads a list a second way. ``describe`` turns those facts into the ``api``
-description and checks the assumptions the collection makes where the Neo docs are silent.
+what its one list reader decided, so nothing here reads a list a second way. ``describe`` turns
+those facts into the ``api`` description and checks the assumptions the collection makes where
+the Neo docs are silent.
 
 The description holds only the probe's own vocabulary: documented field names, known envelope,
 paging and header names, counts, forms, status codes, timings. Whatever else the server chose (a
@@ -112,34 +112,27 @@ class ProbeRecorder:
 # ---------------------------------------------------------------------- reading (GET only)
 
 def probe(client, recorder, max_projects=MAX_PROJECTS_TRIED):
-    """Read the three lists with ``client`` (GET only) and return ``(api, failure)``.
-
-    ``failure`` is a one-line message when no list could be read at all (else None); ``api`` is
-    always the description of what was seen.
-    """
+    """Read the three lists with ``client`` (GET only): ``(api, failure)``, ``failure`` a one-line
+    message when no list could be read at all (else None), ``api`` always what was seen."""
     outcomes = {}
-    recorder.begin("projects")
-    outcomes["projects"] = _read(client.list_projects)
-    recorder.begin("personal_secrets")
-    outcomes["personal_secrets"] = _read(client.list_secrets)
-    recorder.begin("project_secrets")
-    outcomes["project_secrets"] = _read_one_project(client, outcomes["projects"], max_projects)
-    recorder.begin(None)
+    readers = {"projects": lambda: _read(client.list_projects), "personal_secrets": lambda: _read(client.list_secrets),
+               "project_secrets": lambda: _read_one_project(client, outcomes["projects"], max_projects)}
+    for name, read in readers.items():
+        recorder.begin(name)
+        outcomes[name] = read()
     api = describe(client, recorder.events, outcomes)
-    failure = None
-    if not any(outcome["records"] is not None for outcome in outcomes.values()):
-        error = outcomes["projects"]["error"]
-        failure = "neo_api_info: no list could be read: %s" % (error if error is not None else "no answer")
-    return api, failure
+    if any(outcome["records"] is not None for outcome in outcomes.values()):
+        return api, None
+    return api, "neo_api_info: no list could be read: %s" % outcomes["projects"]["error"]  # the project list failed (no records)
 
 
-def _outcome(records=None, error=None, tried=0, skipped=(), not_read=None):
-    return {"records": records, "error": error, "tried": tried, "skipped": list(skipped), "not_read": not_read}
+def _outcome(records=None, error=None, skipped=(), not_read=None):
+    return {"records": records, "error": error, "skipped": list(skipped), "not_read": not_read}
 
 
-def _read(call, *args, **kwargs):
+def _read(call, **kwargs):
     try:
-        return _outcome(records=call(*args, **kwargs))
+        return _outcome(records=call(**kwargs))
     except NeoApiError as error:
         return _outcome(error=error)
 
@@ -156,15 +149,17 @@ def _read_one_project(client, projects_outcome, max_projects):
         if outcome["error"] is not None and outcome["error"].status in (403, 404):
             skipped.append(outcome["error"])
             continue
-        return dict(outcome, tried=len(skipped) + 1, skipped=skipped)
-    return _outcome(tried=len(skipped), skipped=skipped, not_read="none of the first %s could be read" % plural(len(skipped), "project"))
+        return dict(outcome, skipped=skipped)
+    return _outcome(skipped=skipped, not_read="none of the first %s could be read" % plural(len(skipped), "project"))
 
 
 # ---------------------------------------------------------------------- description
 
 def describe(client, events, outcomes):
     """The ``api`` description from the client, the events it reported and the outcome of each list."""
-    pages = {name: _last_reading([event for event in events.get(name, ()) if event["event"] == "page"]) for name in LISTS}
+    pages = {name: [event for event in events.get(name, ()) if event["event"] == "page"] for name in LISTS}
+    # The reader reads an inconsistent list once more from page 1: the last reading is the one described.
+    pages = {name: [page for page in found if page["reading"] == found[-1]["reading"]] for name, found in pages.items()}
     lists = {name: describe_list(name, pages[name], events.get(name, ()), outcomes[name]) for name in LISTS}
     responses = [event for bucket in events.values() for event in bucket if event["event"] == "response"]
     answered = [event for event in responses if event["status"] is not None]
@@ -189,14 +184,22 @@ def describe(client, events, outcomes):
         "headers": _headers(responses),
         "lists": lists,
     }
-    checks = _Checks(api, pages, responses, outcomes)
-    api["assumptions"] = [dict(zip(("id", "text", "status", "seen"), (key, text) + getattr(checks, key)())) for key, text in ASSUMPTIONS]
+    verdicts = _assess(api, pages, responses, outcomes)
+    api["assumptions"] = [{"id": key, "text": text, "status": verdicts[key][0], "seen": verdicts[key][1]} for key, text in ASSUMPTIONS]
     return api
 
 
 def describe_list(name, pages, events, outcome):
     path, schema, documented, _label = LISTS[name]
     first = pages[0] if pages else None
+    signal = next((page["signal"] for page in pages if page["signal"]), None)
+    records = sum(page["items"] or 0 for page in pages)
+    fields = Counter()
+    for page in pages:
+        fields.update(page["fields"])
+    # ``total`` alone is also a mere count: it is offset pagination only when the reader followed it
+    # to another page, or the API echoed an ``offset``.
+    paged = signal != "total" or any(page["next"] for page in pages) or "offset" in first["values"]
     description = {
         "path": path,
         "read": "ok" if outcome["records"] is not None else "failed" if outcome["error"] is not None else "not read",
@@ -206,53 +209,23 @@ def describe_list(name, pages, events, outcome):
         "envelope_key": first["envelope"] if first and first["envelope"] not in (None, "bare") else None,
         "keys": None if first is None or first["keys"] is None else _vocabulary(first["keys"], KNOWN_KEYS, "key"),
         "count_key": first["count_key"] if first else None,
-        "pagination": _pagination(pages),
-        "pagination_signal": next((page["signal"] for page in pages if page["signal"]), None),
+        "pagination": None if not first or first["envelope"] is None else PAGINATION.get(signal, "none") if paged else "none",
+        "pagination_signal": signal,
         "page_size": first["items"] if len(pages) > 1 else None,
         "pages": len(pages),
-        "records": sum(page["items"] or 0 for page in pages),
+        "records": records,
         "readings": pages[-1]["reading"] if pages else 0,
         "latency_ms": [_ms(event["seconds"]) for event in events if event["event"] == "response"],
-        "fields": _fields(schema, documented, pages),
+        "fields": {"schema": schema, "records": records,
+                   "present": [field for field in documented if records and fields[field] == records],
+                   "partly_present": [field for field in documented if 0 < fields[field] < records],
+                   "absent": [field for field in documented if records and not fields[field]],
+                   "undocumented": _vocabulary([field for field in fields if field not in documented], KNOWN_FIELDS, "field")},
     }
     if name == "project_secrets":
-        description["projects_tried"] = outcome["tried"]
+        description["projects_tried"] = len(outcome["skipped"]) + (outcome["not_read"] is None)  # and the one read, or failed
         description["projects_skipped"] = [error_facts(error) for error in outcome["skipped"]]
     return description
-
-
-def _last_reading(pages):
-    """The pages of the last reading of a list (the reader reads an inconsistent list once more from page 1)."""
-    return [page for page in pages if page["reading"] == pages[-1]["reading"]] if pages else []
-
-
-def _pagination(pages):
-    """none, offset (has_more), offset_total or cursor: the key the reader went by.
-
-    ``total`` alone is also a mere count: it is offset pagination only when the reader followed it
-    to another page, or the API echoed an ``offset``.
-    """
-    if not pages or pages[0]["envelope"] is None:
-        return None
-    signal = next((page["signal"] for page in pages if page["signal"]), None)
-    if signal == "total" and not any(page["next"] for page in pages) and "offset" not in pages[0]["values"]:
-        return "none"
-    return PAGINATION.get(signal, "none")
-
-
-def _fields(schema, documented, pages):
-    counts = Counter()
-    for page in pages:
-        counts.update(page["fields"])
-    records = sum(page["items"] or 0 for page in pages)
-    return {
-        "schema": schema,
-        "records": records,
-        "present": [field for field in documented if records and counts.get(field, 0) == records],
-        "partly_present": [field for field in documented if 0 < counts.get(field, 0) < records],
-        "absent": [field for field in documented if records and not counts.get(field)],
-        "undocumented": _vocabulary([field for field in counts if field not in documented], KNOWN_FIELDS, "field"),
-    }
 
 
 def _vocabulary(names, known, word):
@@ -314,120 +287,94 @@ def _verdict(problems, evidence, nothing):
     return (CONFIRMED, "; ".join(evidence)) if evidence else (NOT_OBSERVED, nothing)
 
 
-class _Checks:
-    """One method per assumption id, returning ``(status, seen)``; ``seen`` says what was observed, in one line."""
+def _counted(total, bad, noun, contradicted, confirmed, nothing, **words):
+    """The verdict on ``total`` things seen (``noun``), ``bad`` of which contradict the assumption."""
+    words.update(bad=bad, all=plural(total, noun))
+    return _verdict([bad and contradicted.format(**words)], [total and confirmed.format(**words)], nothing)
 
-    def __init__(self, api, pages, responses, outcomes):
-        self.api, self.lists, self.pages, self.responses, self.outcomes = api, api["lists"], pages, responses, outcomes
-        self.read = [(LISTS[name][3], api["lists"][name], pages[name]) for name in LISTS if pages[name]]
-        self.secret_pages = pages["personal_secrets"] + pages["project_secrets"]
-        self.secret_records = sum(page["items"] or 0 for page in self.secret_pages)
-        # Value shapes, from the records the client returned: only ever counted.
-        self.ids = [record["id"] for outcome in outcomes.values() for record in outcome["records"] or () if "id" in record]
-        self.masks = [record["masked_value"] for name in ("personal_secrets", "project_secrets") for record in outcomes[name]["records"] or ()
-                      if "masked_value" in record]
 
-    def list_envelope(self):
-        problems = ["GET %s (%s) answered %s" % (item["path"], label, "a JSON value that is neither array nor object" if item["keys"] is None
-                                                 else "an object with keys %s" % (", ".join(item["keys"]) or "(none)"))
-                    for label, item, _pages in self.read if item["envelope"] == "unrecognised"]
-        return _verdict(problems, ["%s: %s" % (label, item["envelope_key"] or "bare") for label, item, _pages in self.read],
-                        "no list answered")
+def _assess(api, pages, responses, outcomes):
+    """``{assumption id: (status, seen)}``, ``seen`` saying what was observed, in one line."""
+    read = [(LISTS[name][3], api["lists"][name], pages[name]) for name in LISTS if pages[name]]
+    secret_pages, personal = pages["personal_secrets"] + pages["project_secrets"], pages["personal_secrets"]
+    personal_records = api["lists"]["personal_secrets"]["records"]
+    secret_records = personal_records + api["lists"]["project_secrets"]["records"]
+    # Value shapes, from the records the client returned: only ever counted.
+    ids = [record["id"] for outcome in outcomes.values() for record in outcome["records"] or () if "id" in record]
+    masks = [record["masked_value"] for name in ("personal_secrets", "project_secrets") for record in outcomes[name]["records"] or ()
+             if "masked_value" in record]
+    with_project, null_project = _count(personal, "project_id"), _count(personal, "project_id", "null_fields")
+    missing = ["%s missing on %d" % (field, secret_records - _count(secret_pages, field)) for field in SECRET_REQUIRED
+               if _count(secret_pages, field) < secret_records]
+    lists = [event for event in responses if "limit" in event["params"] and event["status"] is not None]
+    accepted = [str(event["status"]) for event in lists if 200 <= event["status"] < 300]
+    limit = api["limit_sent"]
+    skipped = outcomes["project_secrets"]["skipped"]
+    skipped_statuses = sorted({error.status for error in skipped})
+    errors = [error for outcome in outcomes.values() for error in [outcome["error"]] + outcome["skipped"]
+              if error is not None and error.status is not None and error.status >= 400]
+    lacking = sorted({str(error.status) for error in errors if not (error.code and error.error_id)})
+    limited = [event for event in responses if event["status"] == 429]
 
-    def pagination_keys(self):
-        problems, evidence = [], []
-        for label, item, pages in self.read:
-            foreign = sorted({key for page in pages for key in page["keys"] or ()} & FOREIGN_PAGINATION_KEYS)
-            problems.append(foreign and "%s: keys %s, which the client does not follow" % (label, ", ".join(foreign)))
-            first = pages[0]
-            if first["signal"] is None and first["values"].get("count", 0) > (first["items"] or 0):
-                problems.append("%s: count %d on a page of %d records without next_cursor, has_more or total" % (
-                    label, first["values"]["count"], first["items"] or 0))
-            if item["pages"] > 1 or item["pagination_signal"] or item["count_key"]:
-                evidence.append("%s: %s over %s" % (label, item["pagination"], plural(item["pages"], "page")))
-        return _verdict(problems, evidence, "no list carried a pagination key or a count")
+    foreign, paging, miscounts, counts = [], [], [], []
+    for label, item, found in read:
+        first, last, key = found[0], found[-1], item["count_key"]
+        keys = sorted({name for page in found for name in page["keys"] or ()} & FOREIGN_PAGINATION_KEYS)
+        foreign.append(keys and "%s: keys %s, which the client does not follow" % (label, ", ".join(keys)))
+        if first["signal"] is None and first["values"].get("count", 0) > (first["items"] or 0):
+            foreign.append("%s: count %d on a page of %d records without next_cursor, has_more or total" % (
+                label, first["values"]["count"], first["items"] or 0))
+        if item["pages"] > 1 or item["pagination_signal"] or key:
+            paging.append("%s: %s over %s" % (label, item["pagination"], plural(item["pages"], "page")))
+        announced = first["values"].get(key)
+        # The reader ended the list with this count on its last page, and read another number of records.
+        if announced is not None and last["next"] is None and last["values"].get(key) == announced != item["records"]:
+            miscounts.append("%s: %s %d, %d records read" % (label, key, announced, item["records"]))
+        if announced is not None and item["read"] == "ok":
+            counts.append("%s: %s = %d records" % (label, key, announced))
 
-    def announced_count(self):
-        problems, evidence = [], []
-        for label, item, pages in self.read:
-            key = item["count_key"]
-            announced = pages[0]["values"].get(key)
-            if announced is None:
-                continue
-            # The reader ended the list with this count on its last page, and read another number of records.
-            if pages[-1]["next"] is None and pages[-1]["values"].get(key) == announced != item["records"]:
-                problems.append("%s: %s %d, %d records read" % (label, key, announced, item["records"]))
-            if item["read"] == "ok":
-                evidence.append("%s: %s = %d records" % (label, key, announced))
-        return _verdict(problems, evidence, "no list carried count or total")
-
-    def limit_accepted(self):
-        lists = [event for event in self.responses if "limit" in event["params"] and event["status"] is not None]
-        accepted = [event["status"] for event in lists if 200 <= event["status"] < 300]
-        limit = self.api["limit_sent"]
-        return _verdict(["GET %s with limit=%d answered 400" % (event["path"], limit) for event in lists if event["status"] == 400],
-                        [accepted and "%s with limit=%d answered %s" % (plural(len(accepted), "list request"), limit,
-                                                                        ", ".join(sorted({str(status) for status in accepted})))],
-                        "no list request was answered")
-
-    def page_size_capped(self):
-        return _verdict(["%s: a page of %d records for limit=%d (the limit is ignored)" % (label, page["items"], page["limit"])
-                         for label, _item, pages in self.read for page in pages
-                         if page["items"] is not None and page["limit"] is not None and page["items"] > page["limit"]],
-                        ["%s: pages of %d for limit=%d" % (label, item["page_size"], pages[0]["limit"])
-                         for label, item, pages in self.read if item["page_size"] is not None],
-                        "every list came in one page")
-
-    def personal_project_id(self):
-        pages = self.pages["personal_secrets"]
-        records, present, null = sum(page["items"] or 0 for page in pages), _count(pages, "project_id"), _count(pages, "project_id", "null_fields")
-        label = plural(records, "personal secret")
-        seen = ", ".join("%s on %d" % part for part in (("null", null), ("absent", records - present)) if part[1])
-        return _verdict([present > null and "%d of %s carry a project_id" % (present - null, label)], [records and "%s of %s" % (seen, label)],
-                        "no personal secret was read")
-
-    def secret_required_fields(self):
-        records = self.secret_records
-        missing = ["%s missing on %d" % (field, records - _count(self.secret_pages, field)) for field in SECRET_REQUIRED
-                   if _count(self.secret_pages, field) < records]
-        return _verdict([missing and "%s of %s" % (", ".join(missing), plural(records, "secret record"))],
-                        [records and "all four on %s" % plural(records, "secret record")], "no secret record was read")
-
-    def no_secret_value(self):
-        records, with_value = self.secret_records, _count(self.secret_pages, "value")
-        return _verdict([with_value and "a value field on %d of %s (the client drops it)" % (with_value, plural(records, "secret record"))],
-                        [records and "no value field on %s" % plural(records, "secret record")], "no secret record was read")
-
-    def masked_value_shape(self):
-        masks, odd = len(self.masks), sum(1 for mask in self.masks if not (isinstance(mask, str) and _MASK.match(mask)))
-        return _verdict([odd and "%d of %s have another shape" % (odd, plural(masks, "masked value"))],
-                        [masks and "%s, all of that shape" % plural(masks, "masked value")], "no masked_value was read")
-
-    def lower_case_uuids(self):
-        ids, bad = len(self.ids), sum(1 for value in self.ids if not (isinstance(value, str) and _UUID.match(value)))
-        return _verdict([bad and "%d of %s are not canonical lower-case UUIDs" % (bad, plural(ids, "id"))],
-                        [ids and "%s, all canonical lower-case UUIDs" % plural(ids, "id")], "no record was read")
-
-    def forbidden_project_403(self):
-        outcome = self.outcomes["project_secrets"]
-        statuses = sorted({error.status for error in outcome["skipped"]})
-        return _verdict([statuses != [403] and statuses and "a listed project's secrets answered %s" % ", ".join(map(str, statuses))],
-                        [statuses and "403 for %s" % plural(len(outcome["skipped"]), "listed project")],
-                        "the first project tried was readable" if outcome["records"] is not None else "no project was tried")
-
-    def error_response(self):
-        errors = [error for outcome in self.outcomes.values() for error in [outcome["error"]] + outcome["skipped"]
-                  if error is not None and error.status is not None and error.status >= 400]
-        lacking = [error.status for error in errors if not (error.code and error.error_id)]
-        answers, statuses = plural(len(errors), "error answer"), ", ".join(sorted({str(error.status) for error in errors}))
-        return _verdict([lacking and "%d of %s without code or error_id (statuses %s)" % (len(lacking), answers, ", ".join(sorted(set(map(str, lacking)))))],
-                        [errors and "%s (statuses %s) with code and error_id" % (answers, statuses)], "no error answer")
-
-    def retry_after(self):
-        limited = [event for event in self.responses if event["status"] == 429]
-        without = sum(1 for event in limited if "retry-after" not in {name.lower() for name in event["headers"]})
-        return _verdict([without and "%d of %s without Retry-After" % (without, plural(len(limited), "429 answer"))],
-                        [limited and "%s, each with Retry-After" % plural(len(limited), "429 answer")], "no 429 answer")
+    return {
+        "list_envelope": _verdict(
+            ["GET %s (%s) answered %s" % (item["path"], label, "a JSON value that is neither array nor object" if item["keys"] is None
+                                          else "an object with keys %s" % (", ".join(item["keys"]) or "(none)"))
+             for label, item, _found in read if item["envelope"] == "unrecognised"],
+            ["%s: %s" % (label, item["envelope_key"] or "bare") for label, item, _found in read], "no list answered"),
+        "pagination_keys": _verdict(foreign, paging, "no list carried a pagination key or a count"),
+        "announced_count": _verdict(miscounts, counts, "no list carried count or total"),
+        "limit_accepted": _verdict(
+            ["GET %s with limit=%d answered 400" % (event["path"], limit) for event in lists if event["status"] == 400],
+            [accepted and "%s with limit=%d answered %s" % (plural(len(accepted), "list request"), limit, ", ".join(sorted(set(accepted))))],
+            "no list request was answered"),
+        "page_size_capped": _verdict(
+            ["%s: a page of %d records for limit=%d (the limit is ignored)" % (label, page["items"], page["limit"])
+             for label, _item, found in read for page in found
+             if page["items"] is not None and page["limit"] is not None and page["items"] > page["limit"]],
+            ["%s: pages of %d for limit=%d" % (label, item["page_size"], found[0]["limit"])
+             for label, item, found in read if item["page_size"] is not None],
+            "every list came in one page"),
+        "personal_project_id": _counted(
+            personal_records, with_project - null_project, "personal secret", "{bad} of {all} carry a project_id", "{seen} of {all}",
+            "no personal secret was read", seen=", ".join("%s on %d" % part for part in (("null", null_project),
+                                                                                         ("absent", personal_records - with_project)) if part[1])),
+        "secret_required_fields": _counted(secret_records, ", ".join(missing), "secret record", "{bad} of {all}", "all four on {all}",
+                                           "no secret record was read"),
+        "no_secret_value": _counted(secret_records, _count(secret_pages, "value"), "secret record",
+                                    "a value field on {bad} of {all} (the client drops it)", "no value field on {all}", "no secret record was read"),
+        "masked_value_shape": _counted(len(masks), sum(1 for mask in masks if not (isinstance(mask, str) and _MASK.match(mask))), "masked value",
+                                       "{bad} of {all} have another shape", "{all}, all of that shape", "no masked_value was read"),
+        "lower_case_uuids": _counted(len(ids), sum(1 for value in ids if not (isinstance(value, str) and _UUID.match(value))), "id",
+                                     "{bad} of {all} are not canonical lower-case UUIDs", "{all}, all canonical lower-case UUIDs", "no record was read"),
+        "forbidden_project_403": _verdict(
+            [skipped_statuses != [403] and skipped_statuses and "a listed project's secrets answered %s" % ", ".join(map(str, skipped_statuses))],
+            [skipped_statuses and "403 for %s" % plural(len(skipped), "listed project")],
+            "the first project tried was readable" if outcomes["project_secrets"]["records"] is not None else "no project was tried"),
+        "error_response": _counted(
+            len(errors), sum(1 for error in errors if not (error.code and error.error_id)), "error answer",
+            "{bad} of {all} without code or error_id (statuses {lacking})", "{all} (statuses {statuses}) with code and error_id", "no error answer",
+            lacking=", ".join(lacking), statuses=", ".join(sorted({str(error.status) for error in errors}))),
+        "retry_after": _counted(len(limited), sum(1 for event in limited if "retry-after" not in {name.lower() for name in event["headers"]}),
+                                "429 answer", "{bad} of {all} without Retry-After", "{all}, each with Retry-After", "no 429 answer"),
+    }
 
 
 def _count(pages, field, key="fields"):
@@ -456,31 +403,17 @@ def _cell(value):
     return markdown_text(value, 400, line=True)
 
 
-def _read_cell(description):
-    error = description["error"]
-    if error:
-        text = "failed: %s" % _cell(" ".join(str(part) for part in (error["status"], error["code"], error["reason"]) if part is not None))
-    elif description["not_read"]:
-        text = "not read: %s" % _cell(description["not_read"])
-    else:
-        text = description["read"]
-    skipped = description.get("projects_skipped")
-    if skipped:
-        text += "; skipped %s" % _cell(", ".join("%s %s" % (error["status"], error["code"] or "") for error in skipped))
-    return text
+def _read_cell(item):
+    error, skipped = item["error"], item.get("projects_skipped")
+    text = ("failed: %s" % _cell(" ".join(str(part) for part in error.values() if part is not None)) if error
+            else "not read: %s" % _cell(item["not_read"]) if item["not_read"] else item["read"])
+    return text + ("; skipped %s" % _cell(", ".join("%s %s" % (error["status"], error["code"] or "") for error in skipped)) if skipped else "")
 
 
 def render_markdown(api):
     """The description as a Markdown document, ready to attach to an issue."""
-    requests_, latency, headers = api["requests"], api["latency_ms"], api["headers"]
-    lines = [
-        "# Neo API probe",
-        "",
-        "Written by `projectdiscovery.neo.neo_api_info` (%s, format %d) with GET requests only. It holds field names, counts, forms, "
-        "known response headers and timings: no secret value, masked value, name or id." % (USER_AGENT, api["format"]),
-        "",
-    ]
-    lines += markdown_table(["", ""], [
+    requests_, latency, headers, lists = api["requests"], api["latency_ms"], api["headers"], api["lists"]
+    sections = [(None, ["", ""], [
         ["Base URL", _cell(api["base_url"])],
         ["Authentication", "%s (%s)" % (_cell(api["auth"]["header"]), _cell(api["auth"]["scheme"]))],
         ["HTTP versions", _cell(api["http_versions"])],
@@ -491,29 +424,26 @@ def render_markdown(api):
         ["List envelope", _cell(api["envelope"])],
         ["Pagination", _cell(api["pagination"])],
         ["Page size applied", "%s (limit sent: %d)" % (_cell(api["page_size"]), api["limit_sent"])],
-    ])
-    lines += ["", "## Lists", ""]
-    lines += markdown_table(["List", "Read", "Envelope", "Keys", "Pagination (key followed)", "Page size", "Pages", "Records", "Latency (ms)"], [
+    ]), ("Lists", ["List", "Read", "Envelope", "Keys", "Pagination (key followed)", "Page size", "Pages", "Records", "Latency (ms)"], [
         ["GET %s (%s)" % (_cell(item["path"]), LISTS[name][3]), _read_cell(item),
          "%s (%s)" % (_cell(item["envelope"]), _cell(item["envelope_key"])) if item["envelope_key"] else _cell(item["envelope"]),
          _cell(item["keys"]),
          "%s (%s)" % (_cell(item["pagination"]), markdown_code(item["pagination_signal"])) if item["pagination_signal"] else _cell(item["pagination"]),
-         _cell(item["page_size"]), str(item["pages"]), str(item["records"]), _cell(item["latency_ms"])]
-        for name, item in api["lists"].items()])
-    lines += ["", "## Record fields", ""]
-    lines += markdown_table(["List", "Schema", "Records", "Present in all", "Present in some", "Absent", "Undocumented"], [
-        [LISTS[name][3], fields["schema"], str(fields["records"]), _cell(fields["present"]), _cell(fields["partly_present"]),
-         _cell(fields["absent"]), _cell(fields["undocumented"])]
-        for name, fields in ((name, item["fields"]) for name, item in api["lists"].items())])
-    lines += ["", "## Response headers", ""]
-    lines += markdown_table(["Header", "Seen"], [
+         _cell(item["page_size"]), str(item["pages"]), str(item["records"]), _cell(item["latency_ms"])] for name, item in lists.items()
+    ]), ("Record fields", ["List", "Schema", "Records", "Present in all", "Present in some", "Absent", "Undocumented"], [
+        [LISTS[name][3], item["fields"]["schema"], str(item["fields"]["records"])]
+        + [_cell(item["fields"][key]) for key in ("present", "partly_present", "absent", "undocumented")] for name, item in lists.items()
+    ]), ("Response headers", ["Header", "Seen"], [
         ["Rate limit, Retry-After", "%s%s" % (_cell(headers["rate_limit"]), " and %s" % plural(headers["unknown_rate_limit"], "unknown header")
                                               if headers["unknown_rate_limit"] else "")],
         ["Request id", _cell(headers["request_id"]) if headers["request_id"] else "none seen"],
         ["Content-Type", _cell(headers["content_type"])],
         ["Server or Via", "present" if headers["server"] else "absent"],
-    ])
-    lines += ["", "## Assumptions of the collection", ""]
-    lines += markdown_table(["Assumption", "Status", "Seen"], [
-        ["%s: %s" % (markdown_code(item["id"]), _cell(item["text"])), item["status"], _cell(item["seen"])] for item in api["assumptions"]])
+    ]), ("Assumptions of the collection", ["Assumption", "Status", "Seen"], [
+        ["%s: %s" % (markdown_code(item["id"]), _cell(item["text"])), item["status"], _cell(item["seen"])] for item in api["assumptions"]
+    ])]
+    lines = ["# Neo API probe", "", "Written by `projectdiscovery.neo.neo_api_info` (%s, format %d) with GET requests only. It holds field names, "
+             "counts, forms, known response headers and timings: no secret value, masked value, name or id." % (USER_AGENT, api["format"])]
+    for title, header, rows in sections:
+        lines += ([""] if title is None else ["", "## " + title, ""]) + markdown_table(header, rows)
     return "\n".join(lines) + "\n"
