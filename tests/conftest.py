@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 
 import pytest
 import requests
@@ -72,6 +73,18 @@ POLICY_DRIFT = {
     "5ec00000-0000-4000-8000-000000000122": True,
     "5ec00000-0000-4000-8000-000000000131": False,
 }
+
+
+class FakeSleep:
+    """Records the waits a client would sleep, so that retry tests never really wait."""
+
+    def __init__(self):
+        self.waits = []
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds):
+        with self._lock:
+            self.waits.append(seconds)
 
 
 class Simulator:

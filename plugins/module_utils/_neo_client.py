@@ -2,36 +2,31 @@
 # FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """The one Neo API client of the collection: auth, retries, errors, pagination, time bounds.
 
-Every plugin talks to the Neo API through ``NeoClient`` and nothing else, so the rules below
-hold everywhere (docs/guarantees.md lists them with the tests that prove them):
+Every plugin talks to the Neo API through ``NeoClient`` only, so these rules hold everywhere
+(docs/guarantees.md lists them with the tests that prove them):
 
-* Errors. Every failure is a ``NeoApiError`` (``NeoConfigError`` for bad options, raised
-  before any request). ``str(error)`` is one line, for example
-  ``Neo API 403 forbidden (error_id 1a2b3c): not a member of this project``. Messages never
-  contain credentials (the API key and token, and a secret's value sent in a POST, are scrubbed
-  out of any text the API sends back), header values, request bodies or invisible format
-  characters. ``reason`` says REASON_NOT_SENT for a connection that could not be made,
-  REASON_TRANSPORT for one that failed after the request may have reached the server.
+* Errors. Every failure is a ``NeoApiError`` (``NeoConfigError`` for bad options, raised before
+  any request), one line, e.g. ``Neo API 403 forbidden (error_id 1a2b3c): not a member of this
+  project``. Messages never contain credentials (the API key and token, and a secret's value
+  sent in a POST, are scrubbed out of any text the API sends back), header values, request
+  bodies or invisible format characters. ``reason`` says REASON_NOT_SENT for a connection that
+  could not be made, REASON_TRANSPORT for one that failed after the request may have reached
+  the server.
 * One ``requests.Session`` per client: proxies (``NO_PROXY`` included) and the CA bundle of the
-  environment are requests' own. ``~/.netrc`` is never read and cookies are never sent back: the
-  credential is the only authentication.
-* Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
+  environment are requests' own. ``~/.netrc`` is never read and cookies are never sent back.
+  Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
   PATCH into a GET.
-* Time. ``timeout`` bounds each whole attempt: connecting, the headers and the whole body
-  (``_neo_deadline``: a body trickling in byte by byte ends too). A body over ``MAX_BODY_BYTES``
-  is refused. One list is bounded by ``MAX_PAGES`` pages and by ``LIST_TIMEOUT`` seconds.
-* Retries are bounded (``retries`` retries, so ``retries + 1`` attempts). GET and PATCH (setting
-  a flag or changing a project is idempotent) are retried on 429, 500, 502, 503, 504, dropped
-  connections and time-outs. POST is retried only on 429 and when the request surely never
-  reached the server: a blind POST retry could create a duplicate secret or project.
-  ``Retry-After`` (seconds or HTTP date) is honoured, capped at ``MAX_RETRY_WAIT``; otherwise
-  full-jitter exponential back-off. A proxy's 407 is never retried.
-* Retry budget (storm bound). One client (one task) sleeps at most ``retry_budget`` =
-  ``retries * MAX_RETRY_WAIT`` seconds in total for retries, over all its requests and threads.
-* Credentials rejected. After a 401 no further request is sent: every later call fails at once
-  with reason REASON_NOT_ATTEMPTED, so callers can report their remaining work as not attempted.
-* Lists are read completely and consistently before anything is returned (see ``_list``); a
-  partial or inconsistent list is never returned.
+* Time. ``timeout`` bounds each whole attempt, body included (``_neo_deadline``). A body over
+  ``MAX_BODY_BYTES`` is refused. One list is bounded by ``MAX_PAGES`` and ``LIST_TIMEOUT``.
+* Retries. ``retries`` retries at most. GET and PATCH (idempotent) are retried on 429, 500,
+  502, 503, 504, dropped connections and time-outs; POST only on 429 and when the request surely
+  never reached the server (a blind POST retry could create a duplicate). ``Retry-After``
+  (seconds or HTTP date) is honoured up to ``MAX_RETRY_WAIT``, else full-jitter exponential
+  back-off. A proxy's 407 is never retried. One client (one task) sleeps at most
+  ``retry_budget`` = ``retries * MAX_RETRY_WAIT`` seconds, over all its requests and threads.
+* After a 401 no further request is sent: every later call fails at once with reason
+  REASON_NOT_ATTEMPTED, so callers can report their remaining work as not attempted.
+* Lists are read completely and consistently before anything is returned (``_list``).
 * Secret records never carry a ``value`` key out of the client, even if the API sent one.
 """
 from __future__ import annotations
@@ -44,20 +39,19 @@ import random
 import sys
 import threading
 import time
+from collections import Counter
 from urllib.parse import quote, urlsplit
 
+HAS_REQUESTS = True
 try:
     import requests
     import urllib3
     from requests import Session
-    from requests.auth import AuthBase
     from urllib3.exceptions import HTTPError, InsecureRequestWarning, InvalidHeader, MaxRetryError, NewConnectionError, ReadTimeoutError
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
-    AuthBase = Retry = Session = object
-else:
-    HAS_REQUESTS = True
+    Retry = object
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args import DEFAULT_API_URL
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_deadline import WatchedAdapter, Watchdog
@@ -98,6 +92,7 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 1024 * 1024
 READ_CHUNK_BYTES = 256 * 1024
 REDACTED = "********"
+PROXY_407 = "proxy authentication failed (407 from the HTTP proxy between this host and the API); check the proxy credentials in HTTPS_PROXY / HTTP_PROXY"
 
 # Response headers an observer is told about (lower-case names, or prefixes of names): request ids,
 # rate limits, retry hints and what answered. No other header value ever reaches an observer.
@@ -110,30 +105,24 @@ _sleep = time.sleep
 _random = random.random
 _monotonic = time.monotonic
 
-_PRINTABLE_ASCII = frozenset(range(0x21, 0x7f))
-
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_name(value):
-    """A non-empty string (what a record's id and name must be)."""
+def _is_name(value):  # what a record's id and name must be
     return isinstance(value, str) and value != ""
 
 
 def _check_credential(option, value):
-    """Return the stripped credential; reject what could not be a header value.
-
-    requests would reject such a value with an exception quoting it: the check here keeps
-    the credential out of every message.
-    """
+    """The stripped credential. What could not be a header value is refused here: requests
+    would refuse it with an exception quoting it."""
     if not isinstance(value, str):
         raise NeoConfigError("%s must be a string" % option)
     value = value.strip()
     if not value:
         raise NeoConfigError("%s is empty" % option)
-    if any(ord(character) not in _PRINTABLE_ASCII for character in value):
+    if any(not 0x21 <= ord(character) < 0x7f for character in value):
         raise NeoConfigError("%s contains spaces, control or non-ASCII characters; check how it is stored (value not shown)" % option)
     return value
 
@@ -159,11 +148,10 @@ def _normalise_api_url(api_url):
 class _Retry(Retry):
     """urllib3's retry rules (methods, statuses, connect and read errors, Retry-After), driven by ``_request``.
 
-    ``_request`` makes the attempts itself rather than mounting this in the adapter, where urllib3
-    would retry inside one ``send``: an attempt only ends once its whole body is read (a body cut
-    off is retried like a dropped connection), and each attempt is observed and has its own deadline.
-    On top of urllib3: a POST is retried on 429 too (the API refused it: nothing was created), and
-    only on that status; the back-off is full jitter, which spreads the retries of concurrent threads.
+    Not mounted in the adapter, where urllib3 would retry inside one ``send``: an attempt ends only
+    once its whole body is read (a body cut off is retried like a dropped connection), and each
+    attempt is observed and has its own deadline. A POST is retried on 429 too (the API refused it:
+    nothing was created); the back-off is full jitter, which spreads concurrent threads' retries.
     """
 
     RETRY_AFTER_STATUS_CODES = frozenset()  # retry exactly the statuses listed, Retry-After or not
@@ -185,33 +173,6 @@ class _Retry(Retry):
         retry_after = self.get_retry_after(response) if response is not None else None
         return self.get_backoff_time() if retry_after is None else retry_after
 
-    def never_sent(self, error):
-        """Whether a request that failed with ``error`` (a urllib3 error) surely never reached the server."""
-        return self._is_connection_error(error)
-
-
-class _Session(Session):
-    """A session that never follows a redirect.
-
-    With ``allow_redirects=False`` requests would still read a redirect's whole body, unbounded,
-    to prepare ``Response.next``.
-    """
-
-    def get_redirect_target(self, resp):
-        return None
-
-
-class _Credential(AuthBase):
-    """The credential header. As the session's auth it also keeps requests from reading ``~/.netrc``."""
-
-    def __init__(self, header, value):
-        self.header = header
-        self.value = value
-
-    def __call__(self, request):
-        request.headers[self.header] = self.value
-        return request
-
 
 class _Inconsistent(Exception):
     """One reading of a list contradicted itself; the reason is the message."""
@@ -220,42 +181,33 @@ class _Inconsistent(Exception):
 class NeoClient:
     """Thread-safe client of the Neo API secrets and projects endpoints.
 
-    Construction validates the options (raising ``NeoConfigError`` naming the option) and
-    never makes an HTTP request. ``on_retry(message)`` is called with a one-line message
-    before each retry (plugins return it as a warning); ``pool_size`` is how many connections
-    concurrent threads may keep open. ``retry_count`` counts retries over the client's life.
-
-    ``observer`` (default None: nothing is recorded) is called with one small dict of facts per
-    HTTP attempt (``event`` "response") and per list page (``event`` "page", what the list reader
-    decided); see ``_observe_response`` and ``_observe_page``. Never a body, a record value, a
+    Construction validates the options (``NeoConfigError`` naming the option) and sends nothing.
+    ``on_retry(message)`` is called before each retry (plugins return it as a warning);
+    ``retry_count`` counts the retries over the client's life.
+    ``observer`` (None: nothing is recorded) is called with a dict of facts per HTTP attempt and
+    per list page (``_observe_response``, ``_observe_page``): never a body, a record value, a
     credential or another header.
     """
 
     def __init__(self, api_url=DEFAULT_API_URL, api_key=None, api_token=None, validate_certs=True, ca_path=None, timeout=30, retries=5,
                  pool_size=8, on_retry=None, observer=None):
         if not HAS_REQUESTS:
-            raise NeoConfigError(
-                "Failed to import the required Python library (requests) on the controller's Python %s; "
-                "install it with pip install requests (see the collection's requirements.txt)" % sys.executable
-            )
+            raise NeoConfigError("Failed to import the required Python library (requests) on the controller's Python %s; "
+                                 "install it with pip install requests (see the collection's requirements.txt)" % sys.executable)
         if api_key is None and api_token is None:
             raise NeoConfigError("no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN")
         if api_key is not None and api_token is not None:
             raise NeoConfigError("api_key and api_token are mutually exclusive: give only one")
         if api_key is not None:
-            api_key = _check_credential("api_key", api_key)
-            if not api_key.startswith(API_KEY_PREFIX):
+            self.auth_scheme, self._credential = "api_key", _check_credential("api_key", api_key)
+            if not self._credential.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_key must start with %s (value not shown); a JWT goes in api_token" % API_KEY_PREFIX)
-            credential = _Credential("X-Api-Key", api_key)
-            self.auth_scheme = "api_key"
-            self._credential = api_key
+            credential = {"X-Api-Key": self._credential}
         else:
-            api_token = _check_credential("api_token", api_token)
-            if api_token.startswith(API_KEY_PREFIX):
+            self.auth_scheme, self._credential = "api_token", _check_credential("api_token", api_token)
+            if self._credential.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
-            credential = _Credential("Authorization", "Bearer " + api_token)
-            self.auth_scheme = "api_token"
-            self._credential = api_token
+            credential = {"Authorization": "Bearer " + self._credential}
         self.api_url = _normalise_api_url(api_url)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
             raise NeoConfigError("timeout must be a positive number of seconds")
@@ -287,13 +239,16 @@ class NeoClient:
             # The plugins warn once, as an Ansible warning; urllib3 would print to stderr per request.
             urllib3.disable_warnings(InsecureRequestWarning)
         self._watchdog = Watchdog()
-        self._session = _Session()
-        self._session.auth = credential
-        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self._session = Session()
+        # No redirect target, ever: even with allow_redirects=False requests would read a
+        # redirect's whole body, unbounded, to prepare Response.next.
+        self._session.get_redirect_target = lambda response: None
+        self._session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT, **credential})
+        self._session.auth = lambda request: request  # any auth keeps requests from reading ~/.netrc
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # keeps no cookie
         adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool_size)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, adapter)
 
     def __repr__(self):
         return "<NeoClient %s (%s)>" % (self.api_url, self.auth_scheme)
@@ -315,30 +270,19 @@ class NeoClient:
         return self._list(SECRETS_PATH, "secrets", params, self._check_secret, what)
 
     def update_secret(self, secret_id, default_available):
-        """PATCH ``default_available`` (the only mutable field) and return the SecretResponse.
-
-        Idempotent, so retried like a GET.
-        """
-        if not isinstance(secret_id, str) or not secret_id:
-            raise ValueError("secret_id must be a non-empty string")
+        """PATCH ``default_available`` (the only mutable field) and return the SecretResponse."""
         if not isinstance(default_available, bool):
             raise ValueError("default_available must be a boolean")
-        path = "%s/%s" % (SECRETS_PATH, quote(secret_id, safe=""))
-        record = self._check_secret(self._request("PATCH", path, json={"default_available": default_available}), "PATCH", path)
-        self._check_same_id(record, secret_id, path, "secret")
-        return record
+        return self._patch(SECRETS_PATH, secret_id, {"default_available": default_available}, "secret", self._check_secret)
 
     def create_secret(self, name, value, default_available=None, project_id=None, created_by_agent=None):
         """POST one new secret and return its SecretResponse (``value`` never comes back).
 
-        Not retried after a failure that may have reached the server (5xx, dropped
-        connection, read timeout): the secret may exist then, so the caller must list the
-        scope again before deciding to create. Any 2xx is success (200 or 201 undocumented).
+        Not retried after a failure that may have reached the server: the secret may exist then,
+        so the caller must list the scope again before creating. Any 2xx is success.
         """
-        payload = {"name": name, "value": value}
-        for key, item in (("default_available", default_available), ("project_id", project_id), ("created_by_agent", created_by_agent)):
-            if item is not None:
-                payload[key] = item
+        options = {"default_available": default_available, "project_id": project_id, "created_by_agent": created_by_agent}
+        payload = dict({"name": name, "value": value}, **{key: item for key, item in options.items() if item is not None})
         # An API that echoes the request body in an error must not put the value into a message.
         body = self._request("POST", SECRETS_PATH, json=payload, sensitive=(value,))
         # Tolerate {"secret": {...}}, the form the projects endpoints use.
@@ -347,36 +291,28 @@ class NeoClient:
     def create_project(self, payload):
         """POST one new project (``payload``: the CreateProjectRequest fields) and return its record.
 
-        Retried like ``create_secret`` (only when the request surely never reached the server): a
-        blind retry without a client-chosen ``id`` could create a second project. A 409 (the ``id``
-        exists) is the caller's to handle. The documented answer is ``{"project": {...}}``; a bare
-        record is accepted too.
+        Retried like ``create_secret``. A 409 (the ``id`` exists) is the caller's to handle.
+        The documented answer is ``{"project": {...}}``; a bare record is accepted too.
         """
-        if not isinstance(payload, dict):
-            raise ValueError("payload must be a dict")
         body = self._request("POST", PROJECTS_PATH, json=payload)
         return self._check_project(_unwrap(body, "project"), "POST", PROJECTS_PATH)
 
     def update_project(self, project_id, changes):
-        """PATCH the fields in ``changes`` (name, settings_md, shared_with_team, tags) and return the record.
-
-        Idempotent (the same body sets the same state), so retried like a GET. Only the owner may.
-        """
-        if not isinstance(project_id, str) or not project_id:
-            raise ValueError("project_id must be a non-empty string")
+        """PATCH the fields in ``changes`` (name, settings_md, shared_with_team, tags) and return the record."""
         if not isinstance(changes, dict) or not changes:
             raise ValueError("changes must be a non-empty dict")
-        path = "%s/%s" % (PROJECTS_PATH, quote(project_id, safe=""))
-        record = self._check_project(_unwrap(self._request("PATCH", path, json=changes), "project"), "PATCH", path)
-        self._check_same_id(record, project_id, path, "project")
-        return record
+        return self._patch(PROJECTS_PATH, project_id, changes, "project", self._check_project)
 
-    # ------------------------------------------------------------------ records
-
-    def _check_same_id(self, record, record_id, path, kind):
+    def _patch(self, collection, record_id, changes, kind, check):
+        # A PATCH sets a state (the same body twice sets the same state), so it is retried like a GET.
+        if not isinstance(record_id, str) or not record_id:
+            raise ValueError("%s_id must be a non-empty string" % kind)
+        path = "%s/%s" % (collection, quote(record_id, safe=""))
+        record = check(_unwrap(self._request("PATCH", path, json=changes), kind), "PATCH", path)
         if record["id"].lower() != record_id.lower():
             raise self._error("Neo API answered PATCH %s with the record of another %s (%s)" % (path, kind, one_line(record["id"], 80)),
                               reason=REASON_INVALID_RECORD)
+        return record
 
     def _check_project(self, item, method, path):
         if not isinstance(item, dict) or not _is_name(item.get("id")):
@@ -392,8 +328,7 @@ class NeoClient:
         if not isinstance(item.get("default_available"), bool):
             missing.append("default_available (boolean)")
         if missing:
-            known = item.get("name") if _is_name(item.get("name")) else item.get("id") if _is_name(item.get("id")) else None
-            which = " (%s)" % one_line(known, 80) if known else ""
+            which = next((" (%s)" % one_line(item[key], 80) for key in ("name", "id") if _is_name(item.get(key))), "")
             raise self._error("Neo API answered %s %s with a secret record%s lacking %s" % (method, path, which, ", ".join(missing)),
                               reason=REASON_INVALID_RECORD)
         return item if "value" not in item else {key: val for key, val in item.items() if key != "value"}
@@ -401,27 +336,15 @@ class NeoClient:
     # ------------------------------------------------------------------ pagination
 
     def _list(self, path, resource_key, params, check_item, what):
-        """Read a whole list, following whichever pagination the responses show.
+        """Read a whole list, following whichever pagination the responses show (the list endpoints
+        are undocumented: docs/neo-api/README.md).
 
-        Forms understood (the list endpoints are undocumented, see docs/neo-api/README.md):
-
-        * a bare JSON array: assumed to be the complete list (it carries no way to ask for
-          more), so reading stops there;
-        * an object holding the array under exactly one of ``resource_key``, ``data`` or
-          ``items`` (a ``null`` there counts as an empty list: Go encodes an empty slice so);
-          anything else is an error naming the keys that came back, never a guess.
-
-        Next page, first rule that applies: ``next_cursor`` (truthy: ask again with
-        ``cursor``; falsy: done); ``has_more`` (true: ask again with ``offset`` = items read so
-        far); ``total`` (fewer items read than ``total``: ask again with ``offset``); else
-        done. Every request sends ``limit``.
-
-        A reading that contradicts itself is inconsistent: ``total`` (or ``count``) changing
-        between pages, a final number of distinct items other than ``total``/``count``, an
-        empty page while more is signalled, a cursor seen before, an id seen twice. The list
-        is then read once more from the start; a second inconsistent reading fails the list,
-        saying what was inconsistent. ``MAX_PAGES`` and ``LIST_TIMEOUT`` bound both readings
-        together. A partial list is never returned.
+        A bare JSON array is the complete list (it has no way to ask for more); else the records are
+        under exactly one of ``resource_key``, ``data`` or ``items`` (null: empty, as Go encodes an
+        empty slice); anything else is an error naming the keys, never a guess. A reading that
+        contradicts itself (``total``/``count`` changing or not matching the distinct items read, an
+        empty page while more is signalled, a cursor or an id seen twice) is read once more from the
+        start; a second one fails the list. ``MAX_PAGES`` and ``LIST_TIMEOUT`` bound both readings.
         """
         deadline = _monotonic() + LIST_TIMEOUT
         pages = itertools.count(1)  # over both readings
@@ -476,9 +399,8 @@ class NeoClient:
                 count = self._announced_count(body_keys, path, what)
                 if count is not None:
                     decided["count_key"] = count[0]
-                    if announced is None:
-                        announced = count
-                    elif count != announced:
+                    announced = announced or count
+                    if count != announced:
                         raise _Inconsistent("%s changed from %d to %d between page 1 and page %d" % (count[0], announced[1], count[1], page))
                 decided["signal"], request_params = self._next_page(body_keys, path, base, len(items), what)
                 if request_params is None:
@@ -488,17 +410,15 @@ class NeoClient:
                 if not page_items:
                     raise _Inconsistent("page %d is empty although the response signals more items" % page)
                 cursor = request_params.get("cursor")
-                if cursor is not None:
-                    if cursor in cursors:
-                        raise _Inconsistent("next_cursor %s was already given" % one_line(cursor, 40))
-                    cursors.add(cursor)
+                if cursor is not None and cursor in cursors:
+                    raise _Inconsistent("next_cursor %s was already given" % one_line(cursor, 40))
+                cursors.add(cursor)
                 decided["next"] = "cursor" if cursor is not None else "offset"
             except _Inconsistent as problem:
                 decided["inconsistent"] = str(problem)
                 raise
             finally:
-                if self._observer is not None:
-                    self._observe_page(path, page, reading, sent, body, decided)
+                self._observe_page(path, page, reading, sent, body, decided)
 
     def _page_items(self, body, path, resource_key, what):
         """``(key, records)``: the one key of ``body`` holding the records (a null counts as empty)."""
@@ -541,10 +461,8 @@ class NeoClient:
     def _request(self, method, path, params=None, json=None, sensitive=()):  # pylint: disable=redefined-outer-name
         """Send one API call with bounded retries; return the parsed JSON body of the 2xx.
 
-        Retried as the module docstring says (``_Retry``, then the budget). Redirects are never
-        followed. ``sensitive``: texts of the request body (a secret's value) scrubbed out of any
-        error text, as they are and JSON-escaped, before the text is folded onto one line (an API
-        may echo the body it refused).
+        ``sensitive``: texts of the request body (a secret's value) scrubbed out of any error text
+        before it is folded onto one line (an API may echo the body it refused).
         """
         url = self.api_url + path
         retry = self._retry
@@ -563,22 +481,28 @@ class NeoClient:
                     failure = exc
             if failure is None:
                 status = response.status_code
-                if self._observer is not None:
-                    self._observe_response(method, path, params, attempt, started, response, None)
+                self._observe_response(method, path, params, attempt, started, response, None)
+                if ok and not content.strip():
+                    raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, reason=REASON_EMPTY_BODY)
                 if ok:
-                    return self._parse_json(content, status, method, path)
+                    body = _loads(content, _INVALID)
+                    if body is _INVALID:
+                        raise self._error("Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, status), status=status,
+                                          reason=REASON_INVALID_JSON)
+                    return body
                 if 300 <= status < 400:
-                    raise self._redirect_error(response, method, path, sensitive)
+                    location = one_line(self._scrub(response.headers.get("Location") or "(no Location header)", sensitive), 200)
+                    raise self._error("Neo API %s %s answered %d: the API redirected to %s; redirects are not followed (that would resend the "
+                                      "credentials and turn writes into GETs): set api_url to the final URL" % (method, path, status, location),
+                                      status=status, reason=REASON_REDIRECTED)
                 if status == 407:
-                    raise self._error("Neo API %s %s: proxy authentication failed (407 from the HTTP proxy between this host and the API); "
-                                      "check the proxy credentials in HTTPS_PROXY / HTTP_PROXY" % (method, path), status=407)
+                    raise self._error("Neo API %s %s: %s" % (method, path, PROXY_407), status=407)
                 retryable = retry.is_retry(method, status, "Retry-After" in response.headers)
                 answer, cause, what = response.raw, None, "answered %d" % status
             else:
                 cause = _cause(failure)
                 description = self._describe_failure(failure, cause, watch.expired)
-                if self._observer is not None:
-                    self._observe_response(method, path, params, attempt, started, None, description)
+                self._observe_response(method, path, params, attempt, started, None, description)
                 # _Retry.increment decides by the kind of failure (connecting or later) and the method.
                 retryable, answer, what = True, None, "failed (%s)" % description
             note = ""
@@ -605,10 +529,7 @@ class NeoClient:
             raise error
 
     def _take_from_budget(self, wait):
-        """``wait``, taken from the retry budget; None when it would take this client's total past it.
-
-        Once refused, no later request is retried either.
-        """
+        """``wait``, taken from the retry budget; None (and no later retry either) when it would overdraw it."""
         with self._lock:
             if self.retry_budget_spent or self.retry_waited + wait > self.retry_budget + 1e-6:
                 self.retry_budget_spent = True
@@ -618,43 +539,33 @@ class NeoClient:
         return wait
 
     def _read_body(self, response, method, path, limit, truncate=False):
-        """The body, at most ``limit`` bytes; closes the response.
-
-        A larger body is an error, or with ``truncate`` (an error answer, of which only a short
-        message is used) cut at ``limit``.
-        """
+        """The body, at most ``limit`` bytes, else refused; with ``truncate`` (an error answer, of
+        which only a short message is used) cut at ``limit``. Closes the response."""
         try:
-            length = response.headers.get("Content-Length")
-            if not truncate and length is not None and length.strip().isdigit() and int(length) > limit:
-                raise self._too_large(response, method, path, limit)
-            chunks = []
-            size = 0
-            for chunk in response.iter_content(READ_CHUNK_BYTES):
+            length = response.headers.get("Content-Length") or ""
+            too_large = not truncate and length.strip().isdigit() and int(length) > limit
+            chunks, size = [], 0
+            for chunk in () if too_large else response.iter_content(READ_CHUNK_BYTES):
                 size += len(chunk)
                 if size > limit:
-                    if truncate:
-                        break
-                    raise self._too_large(response, method, path, limit)
+                    too_large = not truncate
+                    break
                 chunks.append(chunk)
+            if too_large:
+                raise self._error("Neo API answered %s %s (status %d) with a body over %d MiB; refused"
+                                  % (method, path, response.status_code, limit // (1024 * 1024)), status=response.status_code, reason=REASON_BODY_TOO_LARGE)
             return b"".join(chunks)
         finally:
             response.close()
 
-    def _too_large(self, response, method, path, limit):
-        return self._error("Neo API answered %s %s (status %d) with a body over %d MiB; refused" % (method, path, response.status_code, limit // (1024 * 1024)),
-                           status=response.status_code, reason=REASON_BODY_TOO_LARGE)
-
     def _describe_failure(self, exc, cause, expired):
-        """What went wrong, in a few words, from the requests exception and the urllib3 error it wraps."""
         exceptions = requests.exceptions
         if expired or isinstance(exc, exceptions.ReadTimeout) or isinstance(cause, ReadTimeoutError):
             return "timed out after %s s" % self.timeout
         if isinstance(exc, exceptions.ConnectTimeout):
             return "could not connect within %s s" % self.timeout
         if isinstance(exc, exceptions.ProxyError):
-            if "407" in str(exc):
-                return "proxy authentication failed (407 from the HTTP proxy); check the proxy credentials in HTTPS_PROXY / HTTP_PROXY"
-            return "could not connect through the proxy"
+            return PROXY_407 if "407" in str(exc) else "could not connect through the proxy"
         if isinstance(exc, exceptions.SSLError):
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
                 return "TLS certificate verification failed (validate_certs, ca_path)"
@@ -669,9 +580,9 @@ class NeoClient:
             return "connection dropped"
         return "request error"
 
-    # ------------------------------------------------------------------ observation (only with an observer)
-
     def _observe_response(self, method, path, params, attempt, started, response, failure):
+        if self._observer is None:
+            return
         facts = {"event": "response", "method": method, "path": path, "params": sorted(params or ()), "attempt": attempt,
                  "seconds": time.perf_counter() - started, "status": None, "http_version": None, "headers": {}, "failure": failure}
         if response is not None:
@@ -683,12 +594,13 @@ class NeoClient:
     def _observe_page(self, path, page, reading, params, body, decided):
         """One list page as ``_read_list`` read it: what it decided, the keys it consulted, never a value of a record.
 
-        ``decided``: ``envelope`` ("bare" or the key holding the records), ``signal`` (the paging
-        key gone by), ``count_key``, ``next`` ("cursor", "offset", or None: the reading ended) and
-        ``inconsistent`` (why this page made the reading inconsistent). ``values``: the booleans
-        and integers of the paging keys; ``fields`` and ``null_fields``: how many records carry
-        each field, and carry it as null.
+        ``decided``: ``envelope`` ("bare" or the records' key), ``signal`` (the paging key gone by),
+        ``count_key``, ``next`` ("cursor", "offset", or None: the reading ended) and ``inconsistent``
+        (why). ``values``: the booleans and integers of the paging keys; ``fields``/``null_fields``:
+        how many records carry each field, and carry it as null.
         """
+        if self._observer is None:
+            return
         facts = dict(decided, event="page", path=path, page=page, reading=reading, limit=params.get("limit"), params=sorted(params),
                      keys=None, values={}, items=None, fields={}, null_fields={})
         records = None
@@ -704,20 +616,16 @@ class NeoClient:
                 facts["values"]["next_cursor"] = bool(body["next_cursor"])
         if records is not None:
             facts["items"] = len(records)
-            for record in records:
-                if isinstance(record, dict):
-                    for key, value in record.items():
-                        facts["fields"][key] = facts["fields"].get(key, 0) + 1
-                        if value is None:
-                            facts["null_fields"][key] = facts["null_fields"].get(key, 0) + 1
+            records = [record for record in records if isinstance(record, dict)]
+            facts["fields"] = dict(Counter(key for record in records for key in record))
+            facts["null_fields"] = dict(Counter(key for record in records for key, value in record.items() if value is None))
         self._observer(facts)
 
     # ------------------------------------------------------------------ errors
 
-    def _error(self, message, sensitive=(), status=None, code=None, error_id=None, reason=None):
-        """A NeoApiError whose texts have the credential (and ``sensitive`` texts) scrubbed out (the API may echo them)."""
-        code, error_id = (self._scrub(value, sensitive) if isinstance(value, str) else value for value in (code, error_id))
-        return NeoApiError(self._scrub(message, sensitive), status=status, code=code, error_id=error_id, reason=reason)
+    def _error(self, message, sensitive=(), **fields):
+        """A NeoApiError whose message has the credential (and ``sensitive`` texts) scrubbed out (the API may echo them)."""
+        return NeoApiError(self._scrub(message, sensitive), **fields)
 
     def _scrub(self, text, sensitive=()):
         text = text.replace(self._credential, REDACTED)
@@ -729,57 +637,38 @@ class NeoClient:
 
     def _transport_error(self, method, path, exc, cause, description, attempts, note, answered):
         timed_out = description.startswith("timed out")
-        attempts_text = ""
-        if attempts > 1:
-            attempts_text = (" on each of %d attempts" if timed_out else " after %d attempts") % attempts
+        attempts_text = "" if attempts == 1 else (" on each of %d attempts" if timed_out else " after %d attempts") % attempts
         # A time-out is one whatever layer noticed it (socket read, connect, or the request deadline).
         cause_text = "" if timed_out else " (%s)" % type(exc).__name__
-        # A TLS handshake or a proxy tunnel that failed before any answer sent nothing to the API either.
-        never_sent = self._retry.never_sent(cause) or (not answered and isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)))
+        # urllib3's connect errors surely never reached the server; nor did a TLS handshake or a proxy
+        # tunnel that failed before any answer.
+        never_sent = self._retry._is_connection_error(cause)  # pylint: disable=protected-access
+        never_sent = never_sent or (not answered and isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)))
         if not never_sent and method not in IDEMPOTENT_METHODS:
             note = "; not retried because the request may have reached the server: list before trying again"
         return self._error("Neo API request failed: %s %s: %s%s%s%s" % (method, path, description, attempts_text, cause_text, note),
                            reason=REASON_NOT_SENT if never_sent else REASON_TRANSPORT)
 
-    def _redirect_error(self, response, method, path, sensitive=()):
-        location = one_line(self._scrub(response.headers.get("Location") or "(no Location header)", sensitive), 200)
-        message = (
-            "Neo API %s %s answered %d: the API redirected to %s; redirects are not followed "
-            "(that would resend the credentials and turn writes into GETs): set api_url to the final URL"
-            % (method, path, response.status_code, location)
-        )
-        return self._error(message, status=response.status_code, reason=REASON_REDIRECTED)
-
     def _error_from_response(self, response, content, attempts, sensitive, note):
-        """Build the NeoApiError of a non-2xx response from its ErrorResponse body, if any.
-
-        ``message`` is preferred to ``error`` as the detail; a body that is not an
-        ErrorResponse is never shown (only the HTTP reason).
-        """
+        """The error of a non-2xx answer; a body that is not an ErrorResponse is never shown (only the HTTP reason)."""
         status = response.status_code
         code = error_id = detail = None
         body = _loads(content)
         if isinstance(body, dict):
-            code = body.get("code") if isinstance(body.get("code"), str) else None
+            code = self._scrub(body["code"], sensitive) if isinstance(body.get("code"), str) else None
             error_id = body.get("error_id") if isinstance(body.get("error_id"), (str, int)) else None
+            error_id = self._scrub(error_id, sensitive) if isinstance(error_id, str) else error_id
             detail = next((body[key] for key in ("message", "error") if isinstance(body.get(key), str) and body[key].strip()), None)
         message = "Neo API %d" % status
         if code:
-            message += " " + one_line(self._scrub(code, sensitive), 80)
+            message += " " + one_line(code, 80)
         if error_id:
-            message += " (error_id %s)" % one_line(self._scrub(str(error_id), sensitive), 80)
+            message += " (error_id %s)" % one_line(str(error_id), 80)
         message += ": " + one_line(self._scrub(detail or response.reason or "HTTP error", sensitive))
         if attempts > 1:
             message += " (gave up after %s)" % plural(attempts, "attempt")
         return self._error(message + note, sensitive, status=status, code=code, error_id=error_id)
 
-    def _parse_json(self, content, status, method, path):
-        if not content.strip():
-            raise self._error("Neo API answered %s %s with an empty body (status %d)" % (method, path, status), status=status, reason=REASON_EMPTY_BODY)
-        body = _loads(content, _INVALID)
-        if body is _INVALID:
-            raise self._error("Neo API: invalid JSON in response to %s %s (status %d)" % (method, path, status), status=status, reason=REASON_INVALID_JSON)
-        return body
 
 
 _INVALID = object()

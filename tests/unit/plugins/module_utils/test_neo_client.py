@@ -41,6 +41,7 @@ from tests.conftest import (  # credentials and ids of tests/fixtures/seed-basic
     PROJECT_STAGING_2,
     SECRET_PERSONAL_GITHUB,
     SECRET_PERSONAL_SLACK,
+    FakeSleep,
 )
 
 WRONG_KEY = "neo_sk_wrongCANARYkey00000000000000000"
@@ -54,16 +55,6 @@ PATCH_SECRET = "PATCH /api/v1/secrets/{id}"
 POST_SECRETS = "POST /api/v1/secrets"
 
 MESSAGES = []  # every error / on_retry message of the current test, checked for leaks after it
-
-
-class FakeSleep:
-    def __init__(self):
-        self.waits = []
-        self._lock = threading.Lock()
-
-    def __call__(self, seconds):
-        with self._lock:
-            self.waits.append(seconds)
 
 
 SLEEP = FakeSleep()  # the waits of the current test

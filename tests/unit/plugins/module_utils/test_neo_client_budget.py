@@ -4,7 +4,6 @@ Against the real simulator; no test really sleeps (``SLEEP`` replaces the client
 """
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,20 +11,10 @@ import pytest
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_client import NeoApiError, NeoClient
 
-from tests.conftest import ALICE_KEY, CANARY, SECRET_PERSONAL_GITHUB
+from tests.conftest import ALICE_KEY, CANARY, SECRET_PERSONAL_GITHUB, FakeSleep
 
 LIST_SECRETS = "GET /api/v1/secrets"
 PATCH_SECRET = "PATCH /api/v1/secrets/{id}"
-
-
-class FakeSleep:
-    def __init__(self):
-        self.waits = []
-        self._lock = threading.Lock()
-
-    def __call__(self, seconds):
-        with self._lock:
-            self.waits.append(seconds)
 
 
 SLEEP = FakeSleep()  # the waits of the current test
