@@ -670,7 +670,6 @@ class NeoClient:
         return self._error(message + note, sensitive, status=status, code=code, error_id=error_id)
 
 
-
 _INVALID = object()
 
 
