@@ -3,26 +3,7 @@
 """Policy evaluation of ``neo_secret_policy`` and the ``secret_policy`` role (plain Python, no I/O).
 
 A policy is an ordered list of rules (option ``rules``) and a list of time-boxed exceptions
-(``exceptions``); :data:`POLICY_ARGSPEC` is their schema (``neo_secret_policy`` documents it).
-A rule has:
-
-``name``
-    A label shown in entries and reports (default ``rule N``, N counting from 1).
-``match`` / ``exclude``
-    Name globs (:func:`fnmatch.fnmatchcase`, case-sensitive): the rule decides a secret whose
-    name matches ``match`` and no ``exclude`` glob. A glob that can never match a secret name
-    (names are upper-case letters, digits and ``_``) is an error.
-``projects`` / ``exclude_projects`` / ``project_tags``
-    ``"*"`` (every project the caller can list; the default) or a list of project ids or
-    names; minus ``exclude_projects``; and, with ``project_tags``, only projects carrying at
-    least one of those tags (an intersection).
-``personal``
-    Whether the rule also covers the caller's personal secrets (default ``false``).
-``created_by``
-    ``any`` (default), ``agent`` (records with ``created_by_agent: true``) or ``user``.
-``default_available``
-    The required flag of every secret the rule decides (a real boolean, required).
-
+(``exceptions``); :data:`POLICY_ARGSPEC` is their schema (``neo_secret_policy`` documents each option).
 An exception in force (``expires`` not before the controller's UTC date) decides its secret
 before any rule, even a secret no rule covers; an expired one is ignored (the rules decide
 again). Otherwise the first rule that both covers the scope of a secret and selects it
@@ -127,11 +108,6 @@ class Rule:
     project_tags: tuple = ()
     created_by: str = "any"
 
-    def matches(self, name):
-        """True when ``name`` matches one of the globs and none of the exclusions (case-sensitive)."""
-        return isinstance(name, str) and _compile(self.match).match(name) is not None and not (
-            self.exclude and _compile(self.exclude).match(name) is not None)
-
     def selects_creator(self, record):
         if self.created_by == "any":
             return True
@@ -217,15 +193,6 @@ class Plan:
         return [entry for entry in self.entries if entry["status"] == STATUS_DRIFTED]
 
 
-def _path(prefix, index, option=None, item=None):
-    path = "%s[%d]" % (prefix, index)
-    if option is not None:
-        path += "." + option
-    if item is not None:
-        path += "[%d]" % item
-    return path
-
-
 def _can_be_in_a_name(character):
     """Whether a secret name can hold ``character`` after its first letter (SECRET_NAME_PATTERN decides)."""
     return is_secret_name("A" + character)
@@ -292,7 +259,7 @@ def _text(value, where, errors):
 
 
 def _compile_rule(index, raw, errors):
-    where = _path("rules", index)
+    where = "rules[%d]" % index
     name = "rule %d" % (index + 1) if raw["name"] is None else raw["name"].strip()
     if not name:
         errors.append("%s.name: must be a non-empty string" % where)
@@ -330,7 +297,7 @@ def _date(value, where, errors):
 
 
 def _compile_exception(index, raw, errors):
-    where = _path("exceptions", index)
+    where = "exceptions[%d]" % index
     try:
         secret_id = normalize_id(where + ".secret_id", raw["secret_id"])
     except NeoInputError as err:
@@ -371,11 +338,9 @@ def compile_policy(rules, exceptions):
 
 
 def policy_from_args(args):
-    """``(rules, exceptions)`` from ``{"rules": ..., "exceptions": ...}`` as a user wrote them.
+    """``(rules, exceptions)`` from ``{"rules": ..., "exceptions": ...}`` as a user wrote them, validated as ``neo_secret_policy`` does.
 
-    Validated as ``neo_secret_policy`` validates them: ansible-core's validator with
-    :data:`POLICY_ARGSPEC`, then :func:`compile_policy`. Raises one :class:`PolicyError` naming
-    every problem. An option given as null counts as not given, as in the module.
+    Raises one :class:`PolicyError` naming every problem. An option given as null counts as not given, as in the module.
     """
     validation, errors = validate_arguments(POLICY_ARGSPEC, args)
     if errors:
@@ -402,9 +367,9 @@ def plan_scopes(rules, directory, option="rules", exceptions=(), exceptions_opti
         if rule.projects == ALL_PROJECTS:
             ids = list(directory.ids)
         else:
-            ids = directory.resolve_all(rule.projects, _path(option, rule.index, "projects"))
+            ids = directory.resolve_all(rule.projects, "%s[%d].projects" % (option, rule.index))
             explicit.extend(project_id for project_id in ids if project_id not in explicit)
-        excluded = set(directory.resolve_all(rule.exclude_projects, _path(option, rule.index, "exclude_projects")))
+        excluded = set(directory.resolve_all(rule.exclude_projects, "%s[%d].exclude_projects" % (option, rule.index)))
         if rule.project_tags:
             wanted_tags = set(rule.project_tags)
             ids = [project_id for project_id in ids if directory.tags(project_id) & wanted_tags]
@@ -420,7 +385,7 @@ def plan_scopes(rules, directory, option="rules", exceptions=(), exceptions_opti
         elif exception.personal:
             exception_scopes.append(None)
         else:
-            project_id = directory.resolve(exception.project, _path(exceptions_option, exception.index, "project"))
+            project_id = directory.resolve(exception.project, "%s[%d].project" % (exceptions_option, exception.index))
             exception_scopes.append(project_id)
             if project_id not in explicit:
                 explicit.append(project_id)
@@ -534,11 +499,12 @@ def _scope_entries(scope_key, project_name, records, decide, exceptions, list_co
 
 
 def _entry(scope_key, project_name, record, before, after, rule, exception, status):
+    agent = record.get("created_by_agent")
     entry = {
         "project_id": scope_key, "project_name": project_name, "secret_id": record["id"], "secret_name": record["name"],
         "before": before, "after": after, "rule": None if rule is None else rule.index,
         "rule_name": "exception" if rule is None else rule.name, "status": status, "error": None,
-        "created_by_agent": _flag_or_none(record.get("created_by_agent")),
+        "created_by_agent": agent if isinstance(agent, bool) else None,
         "exception_reason": None, "exception_expires": None, "exception_owner": None,
     }
     if exception is not None:
@@ -546,23 +512,13 @@ def _entry(scope_key, project_name, record, before, after, rule, exception, stat
     return entry
 
 
-def _flag_or_none(value):
-    return value if value is True or value is False else None
-
-
 def build_plan(rules, scopes, secrets_by_scope, list_compliant=True, exceptions=(), today=None):
     """Evaluate the validated ``rules`` and ``exceptions`` against the secrets read for ``scopes``.
 
-    ``secrets_by_scope`` maps a scope key (project id, or ``None`` for personal) to the list of
-    secret records of that scope, or to the :class:`NeoError` that reading it raised. Each
-    scope of :attr:`Scopes.keys` gives either one entry per decided secret or, when the scope
-    failed (or is missing from ``secrets_by_scope``, or its list holds a record without a
-    string ``id`` and ``name``: a partial list is never used), one ``failed`` entry with
-    ``secret_id`` None (``not_attempted`` when the error's reason is REASON_NOT_ATTEMPTED).
-    With ``list_compliant`` false, compliant secrets get no entry and are only counted in
-    :attr:`Plan.compliant_unlisted`. A record's ``before`` is its ``default_available`` as
-    read; anything that is not exactly the desired boolean is ``drifted``. ``today`` (the
-    controller's UTC date) decides which exceptions are in force.
+    ``secrets_by_scope`` maps a scope key (project id, or ``None`` for personal) to the secret
+    records of that scope, or to the :class:`NeoError` reading them raised. A scope missing
+    from it, or whose list holds a record without a string ``id`` and ``name``, fails whole: a
+    partial list is never used. Anything but exactly the desired boolean is ``drifted``.
     """
     today = today or utc_today()
     index = _ExceptionIndex(exceptions, scopes, today)
@@ -597,7 +553,7 @@ def exceptions_report(exceptions, plan, today=None):
     report = []
     for exception in exceptions:
         status = exception.status(today)
-        matched = plan.exception_matched[exception.index] if exception.index < len(plan.exception_matched) else 0
+        matched = plan.exception_matched[exception.index]
         if status == EXCEPTION_IN_FORCE and not matched:
             status = EXCEPTION_UNMATCHED
         report.append({
@@ -610,10 +566,8 @@ def exceptions_report(exceptions, plan, today=None):
 
 
 def exceptions_summary(report):
-    counts = {EXCEPTION_IN_FORCE: 0, EXCEPTION_EXPIRED: 0, EXCEPTION_UNMATCHED: 0}
-    for exception in report:
-        counts[exception["status"]] += 1
-    return counts
+    statuses = [exception["status"] for exception in report]
+    return {status: statuses.count(status) for status in (EXCEPTION_IN_FORCE, EXCEPTION_EXPIRED, EXCEPTION_UNMATCHED)}
 
 
 def policy_warnings(rules_status, exceptions_status):
@@ -633,16 +587,10 @@ def policy_warnings(rules_status, exceptions_status):
 def apply_results(plan, outcomes, check_mode=False):
     """Final entries after the writes of ``plan.changes``: every planned write is accounted for.
 
-    ``outcomes`` maps a secret id to what its write gave: the secret record the API answered
-    with, or the :class:`NeoError` it raised. Per drifted entry:
-
-    - check mode: stays ``drifted`` (would change); outcomes are ignored;
-    - a record that shows ``after``: ``changed``;
-    - a record that shows another value, or an error: ``failed`` with ``error``;
-    - an error whose reason is REASON_NOT_ATTEMPTED, or no outcome at all (the write was never
-      started): ``not_attempted`` with the reason.
-
-    The other entries are the plan's own; a drifted entry is copied, so the plan stays as it was.
+    ``outcomes`` maps a secret id to the secret record the API answered with, or the
+    :class:`NeoError` its write raised. Only a record showing ``after`` is ``changed``: no
+    outcome means the write was never started (``not_attempted``). Drifted entries are copied,
+    so the plan stays as it was.
     """
     if check_mode:
         return list(plan.entries)

@@ -22,6 +22,7 @@ name can neither break a table nor inject HTML, links, mentions or formatting.
 from __future__ import annotations
 
 import json
+import operator
 import re
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import REPLACEMENT, one_line, plural, safe_text
@@ -73,7 +74,6 @@ _AUTOLINK_SCHEMES = ("http", "https", "ftp", "mailto", "xmpp")
 
 
 def _text(value, limit=_MAX_NAME):
-    """``value`` as safe text (no control, format or separator characters, nothing XML refuses), truncated."""
     if isinstance(value, str) and value.isascii() and value.isprintable():
         text = value  # the common case (names, ids): nothing to replace
     else:
@@ -84,26 +84,8 @@ def _text(value, limit=_MAX_NAME):
 
 
 def _line(value, limit=_MAX_NOTE):
-    """``value`` as one safe line (whitespace folded), truncated: for error texts and reasons."""
+    """``value`` as one safe line (whitespace folded): for error texts and reasons."""
     return _NOT_XML.sub(REPLACEMENT, one_line(value, limit))
-
-
-def _count(mapping, key):
-    value = mapping.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def _document_parts(document):
-    """(check_mode, summary, entries, rules, exceptions) of a report document, each of the expected type."""
-    document = document if isinstance(document, dict) else {}
-    summary = document.get("summary") if isinstance(document.get("summary"), dict) else {}
-    entries = [entry for entry in document.get("entries") or () if isinstance(entry, dict)]
-    rules = document.get("rules")
-    if not isinstance(rules, list):
-        rules = summary.get("rules") if isinstance(summary.get("rules"), list) else []
-    rules = [rule for rule in rules if isinstance(rule, dict)]
-    exceptions = [exception for exception in document.get("exceptions") or () if isinstance(exception, dict)]
-    return document.get("mode") != "apply", summary, entries, rules, exceptions
 
 
 def _is_scope_entry(entry):
@@ -116,24 +98,16 @@ def _index(value):
 
 
 def _rule_names(rules):
-    return {rule["index"]: rule.get("name") for rule in rules if _index(rule.get("index")) is not None}
+    return {rule["index"]: rule["name"] for rule in rules}
 
 
-def _scope_parts(entry):
-    """(name, id) of the entry's scope: ("personal", None), (project name or None, project id)."""
+def _scope_name(entry, style=_text):
+    """``personal``, ``<project name> (<project id>)``, or the project id when the name is unknown; ``style`` formats name and id."""
     project_id = entry.get("project_id")
     if project_id is None:
-        return PERSONAL, None
+        return PERSONAL
     name = entry.get("project_name")
-    return (None if name is None else _text(name)), _text(project_id, 80)
-
-
-def _scope_name(entry):
-    """``personal``, ``<project name> (<project id>)``, or the project id when the name is unknown."""
-    name, project_id = _scope_parts(entry)
-    if project_id is None:
-        return name
-    return project_id if name is None else "%s (%s)" % (name, project_id)
+    return style(project_id, 80) if name is None else "%s (%s)" % (style(name), style(project_id, 80))
 
 
 def _secret_name(entry):
@@ -156,26 +130,19 @@ def _rule_name(entry, rule_names):
     return _text(name, 120) if name else "rules[%d]" % index
 
 
-def _rule_label(entry, rule_names):
-    """``rule <name>`` (the name alone when it already says rule, like the default ``rule 2``), or None."""
-    name = _rule_name(entry, rule_names)
-    if name is None or name.lower().startswith(("rule ", "rules[")):
-        return name
-    return "rule %s" % name
-
-
 def _exception_parts(entry):
     """(reason, expires, owner) of the exception that decided the entry, or None."""
-    reason, expires, owner = entry.get("exception_reason"), entry.get("exception_expires"), entry.get("exception_owner")
-    return None if reason is None and expires is None and owner is None else (reason, expires, owner)
+    parts = entry.get("exception_reason"), entry.get("exception_expires"), entry.get("exception_owner")
+    return None if parts == (None, None, None) else parts
 
 
 def _decision(entry, rule_names):
     """What decided the entry, in plain text: ``rule X``, ``exception "reason", expires D, owner O``."""
     labels = []
-    rule = _rule_label(entry, rule_names)
+    rule = _rule_name(entry, rule_names)
     if rule:
-        labels.append(rule)
+        # The name alone when it already says rule, like the default "rule 2".
+        labels.append(rule if rule.lower().startswith(("rule ", "rules[")) else "rule %s" % rule)
     exception = _exception_parts(entry)
     if exception is not None:
         reason, expires, owner = exception
@@ -215,11 +182,7 @@ def render_json(document):
 
 
 def _xml(text):
-    """``text`` escaped for XML content and double-quoted attributes.
-
-    The text is already safe (``_text``, ``_line``): no control character, so no line break to
-    keep in an attribute.
-    """
+    """Already safe text (no control character, so no line break to keep in an attribute) escaped for XML content and attributes."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
@@ -238,7 +201,7 @@ def _element(tag, message, kind=None, text=None):
 def _junit_case(entry, classname, check_mode, rule_names):
     """(kind, XML) of the entry's test case: kind is the counter it adds to (None: it passed).
 
-    The messages are made of text already safe (flags, ``_decision``, ``_line``): ``_text`` only cuts them to length.
+    The messages are made of text already safe: ``_text`` only cuts them to length.
     """
     status, error = entry.get("status"), entry.get("error")
     opening = '    <testcase classname="%s" name="%s" time="0"' % (classname, _xml(_secret_name(entry)))
@@ -277,16 +240,8 @@ def _junit_case(entry, classname, check_mode, rule_names):
 
 
 def render_junit(document):
-    """The report ``document`` as a JUnit XML string (UTF-8 declaration, ``\\n`` line ends).
-
-    One ``<testsuite>`` per scope, in the order of the entries (named ``personal``,
-    ``<project name> (<project id>)`` or the project id), one ``<testcase>`` per entry (classname:
-    the scope, name: the secret, ``(all secrets)`` for a scope that could not be read). Counts on
-    each suite and on ``<testsuites>`` are those of the test cases rendered.
-    """
-    document = document if isinstance(document, dict) else {}
-    check_mode, _summary, entries, rules, _exceptions = _document_parts(document)
-    rule_names = _rule_names(rules)
+    """The report ``document`` as a JUnit XML string: one ``<testsuite>`` per scope, in the order of the entries."""
+    check_mode, entries, rule_names = document["mode"] != "apply", document["entries"], _rule_names(document["rules"])
     counters = ("tests", "failures", "errors", "skipped")
     suites = {}  # (personal, scope name) -> (escaped name, counts, lines)
     for entry in entries:
@@ -355,21 +310,6 @@ def markdown_code(value, limit=_MAX_NAME):
     return "<code>%s</code>" % markdown_text(value, limit)
 
 
-def _md_scope(entry):
-    name, project_id = _scope_parts(entry)
-    if project_id is None:
-        return PERSONAL
-    if name is None:
-        return markdown_code(project_id)
-    return "%s (%s)" % (markdown_code(name), markdown_code(project_id))
-
-
-def _md_secret(entry):
-    if _is_scope_entry(entry):
-        return "*%s*" % ALL_SECRETS
-    return markdown_code(_secret_name(entry))
-
-
 def _md_decision(entry, rule_names):
     labels = []
     rule = _rule_name(entry, rule_names)
@@ -389,10 +329,6 @@ def _md_decision(entry, rule_names):
     return "; ".join(labels)
 
 
-def _md_status(status):
-    return "not attempted" if status == STATUS_NOT_ATTEMPTED else markdown_text(status, 40)
-
-
 def markdown_table(header, rows):
     """The lines of a Markdown table: ``header`` and ``rows`` are cells already escaped (markdown_text, markdown_code)."""
     lines = ["| %s |" % " | ".join(header), "|" + "---|" * len(header)]
@@ -402,8 +338,7 @@ def markdown_table(header, rows):
 
 def _verdict(check_mode, summary, entries):
     """(verdict, sentence) of the report: the title and the line under it."""
-    checked, drifted, projects = _count(summary, "checked"), _count(summary, "drifted"), _count(summary, "projects")
-    changed, failed, skipped = _count(summary, "changed"), _count(summary, "failed"), _count(summary, "not_attempted")
+    checked, drifted, projects, changed, failed, skipped = (summary[key] for key in ("checked", "drifted", "projects", "changed", "failed", "not_attempted"))
     scope_statuses = [entry.get("status") for entry in entries if _is_scope_entry(entry)]
     failed_scopes, skipped_scopes = scope_statuses.count(STATUS_FAILED), scope_statuses.count(STATUS_NOT_ATTEMPTED)
     unread = []
@@ -427,11 +362,11 @@ def _verdict(check_mode, summary, entries):
             parts.append("%d not attempted" % skipped)
         sentence = ", ".join(parts) + ("; %s." % unread if unread else ".")
         return ("Applied" if changed else "Failed"), sentence
-    if not checked:
-        return "Compliant", "the policy covers no secret."
-    if checked == 1:
-        return "Compliant", "the 1 covered secret complies."
-    return "Compliant", "all %d covered secrets comply." % checked
+    return "Compliant", (_all_comply(checked) if checked else "the policy covers no secret") + "."
+
+
+def _all_comply(checked):
+    return "the 1 covered secret complies" if checked == 1 else "all %d covered secrets comply" % checked
 
 
 def _problems(check_mode, entries, rule_names, max_rows):
@@ -442,13 +377,13 @@ def _problems(check_mode, entries, rule_names, max_rows):
     header = ("Scope", "Secret", "default_available (actual %s expected)" % _ARROW, "Status", "Rule / exception", "Note")
     cells = []
     for entry in rows[:max_rows]:
+        status, error = entry["status"], entry["error"]
         if _is_scope_entry(entry):
-            flags = _DASH
+            secret, flags = "*%s*" % ALL_SECRETS, _DASH
         else:
-            flags = "%s %s %s" % (flag_text(entry.get("before")), _ARROW, flag_text(entry.get("after")))
-        error = entry.get("error")
-        cells.append((_md_scope(entry), _md_secret(entry), flags, _md_status(entry.get("status")), _md_decision(entry, rule_names),
-                      "" if error is None else markdown_text(error, _MAX_NOTE, line=True)))
+            secret, flags = markdown_code(_secret_name(entry)), "%s %s %s" % (flag_text(entry["before"]), _ARROW, flag_text(entry["after"]))
+        cells.append((_scope_name(entry, markdown_code), secret, flags, "not attempted" if status == STATUS_NOT_ATTEMPTED else markdown_text(status, 40),
+                      _md_decision(entry, rule_names), "" if error is None else markdown_text(error, _MAX_NOTE, line=True)))
     lines = ["### %s (%d)" % (title, len(rows)), ""]
     if check_mode and any(entry.get("status") == STATUS_DRIFTED for entry in rows):
         lines += ["*drifted*: an apply run would set the flag to the expected value.", ""]
@@ -459,80 +394,47 @@ def _problems(check_mode, entries, rule_names, max_rows):
 
 
 def _md_target(exception):
-    """(secret, scope) an exception names, in Markdown."""
-    if exception.get("secret_id") is not None:
-        secret = markdown_code(exception["secret_id"])
-        if exception.get("name") is not None:
-            secret = "%s (%s)" % (markdown_code(exception["name"]), secret)
-    elif exception.get("name") is not None:
-        secret = markdown_code(exception["name"])
-    else:
-        secret = _DASH
-    if exception.get("project") is not None:
-        scope = "project %s" % markdown_code(exception["project"])
-    elif exception.get("personal") is True:
-        scope = PERSONAL
-    else:
-        scope = "any scope read"
-    return secret, scope
+    """(secret, scope) an exception names, in Markdown: the secret as ``name (id)``, ``name`` or ``id``."""
+    names = [markdown_code(exception[key]) for key in ("name", "secret_id") if exception[key] is not None]
+    secret = "%s (%s)" % tuple(names) if len(names) == 2 else names[0] if names else _DASH
+    if exception["project"] is not None:
+        return secret, "project %s" % markdown_code(exception["project"])
+    return secret, PERSONAL if exception["personal"] is True else "any scope read"
 
 
-def _days(exception):
-    return _index(exception.get("days_left"))
-
-
-def _exception_order(exception):
-    days = _days(exception)
-    return (days if days is not None else 0), str(exception.get("expires")), _index(exception.get("index")) or 0
-
-
-def _md_owner(exception):
-    owner = exception.get("owner")
-    return _DASH if owner is None else markdown_code(owner, 120)
+_EXCEPTION_SECTIONS = (
+    (EXCEPTION_IN_FORCE, "Exceptions in force", "Expiring soonest first; %s: expires within %d days." % (_WARNING, EXPIRING_SOON_DAYS),
+     ("Expires", "Days left", "Secret", "Scope", "default_available", "Matched", "Owner", "Reason")),
+    (EXCEPTION_EXPIRED, "Expired exceptions", "No longer applied: the rules decide these secrets again. Renew or remove them.",
+     ("Expired", "Days ago", "Secret", "Scope", "Owner", "Reason")),
+    (EXCEPTION_UNMATCHED, "Exceptions that matched no secret", "In force but no secret read matched them: check the secret name or id and the project.",
+     ("Expires", "Secret", "Scope", "Owner", "Reason")),
+)
 
 
 def _exceptions(exceptions):
     lines = []
-    in_force = sorted((item for item in exceptions if item.get("status") == EXCEPTION_IN_FORCE), key=_exception_order)
-    expired = sorted((item for item in exceptions if item.get("status") == EXCEPTION_EXPIRED), key=_exception_order)
-    unmatched = sorted((item for item in exceptions if item.get("status") == EXCEPTION_UNMATCHED), key=_exception_order)
-    if in_force:
+    for status, title, note, header in _EXCEPTION_SECTIONS:
+        chosen = sorted((item for item in exceptions if item["status"] == status), key=operator.itemgetter("days_left", "expires", "index"))
+        if not chosen:
+            continue
         rows = []
-        for exception in in_force:
-            days = _days(exception)
-            days_text = "?" if days is None else str(days)
-            if days is not None and days <= EXPIRING_SOON_DAYS:
-                days_text = "%s %s" % (_WARNING, days_text)
-            secret, scope = _md_target(exception)
-            rows.append((markdown_text(exception.get("expires"), 40), days_text, secret, scope, flag_text(exception.get("default_available")),
-                         str(_count(exception, "matched")), _md_owner(exception), markdown_text(exception.get("reason"), _MAX_NOTE, line=True)))
-        lines += ["### Exceptions in force (%d)" % len(in_force), "",
-                  "Expiring soonest first; %s: expires within %d days." % (_WARNING, EXPIRING_SOON_DAYS), ""]
-        lines += markdown_table(("Expires", "Days left", "Secret", "Scope", "default_available", "Matched", "Owner", "Reason"), rows) + [""]
-    if expired:
-        rows = []
-        for exception in expired:
-            days = _days(exception)
-            secret, scope = _md_target(exception)
-            rows.append((markdown_text(exception.get("expires"), 40), "?" if days is None else str(abs(days)), secret, scope, _md_owner(exception),
-                         markdown_text(exception.get("reason"), _MAX_NOTE, line=True)))
-        lines += ["### Expired exceptions (%d)" % len(expired), "",
-                  "No longer applied: the rules decide these secrets again. Renew or remove them.", ""]
-        lines += markdown_table(("Expired", "Days ago", "Secret", "Scope", "Owner", "Reason"), rows) + [""]
-    if unmatched:
-        rows = []
-        for exception in unmatched:
-            secret, scope = _md_target(exception)
-            rows.append((markdown_text(exception.get("expires"), 40), secret, scope, _md_owner(exception),
-                         markdown_text(exception.get("reason"), _MAX_NOTE, line=True)))
-        lines += ["### Exceptions that matched no secret (%d)" % len(unmatched), "",
-                  "In force but no secret read matched them: check the secret name or id and the project.", ""]
-        lines += markdown_table(("Expires", "Secret", "Scope", "Owner", "Reason"), rows) + [""]
+        for exception in chosen:
+            days, owner = exception["days_left"], exception["owner"]
+            row = [markdown_text(exception["expires"], 40), *_md_target(exception), _DASH if owner is None else markdown_code(owner, 120),
+                   markdown_text(exception["reason"], _MAX_NOTE, line=True)]
+            if status == EXCEPTION_IN_FORCE:
+                row[1:1] = ["%s %d" % (_WARNING, days) if days <= EXPIRING_SOON_DAYS else str(days)]
+                row[4:4] = [flag_text(exception["default_available"]), str(exception["matched"])]
+            elif status == EXCEPTION_EXPIRED:
+                row[1:1] = [str(abs(days))]
+            rows.append(row)
+        lines += ["### %s (%d)" % (title, len(chosen)), "", note, ""] + markdown_table(header, rows) + [""]
     return lines
 
 
 def _idle_rules(rules, entries):
-    idle = [rule for rule in rules if _index(rule.get("index")) is not None and rule.get("decided") == 0]
+    idle = [rule for rule in rules if rule["decided"] == 0]
     if not idle:
         return []
     lines = ["### Rules that decided nothing (%d)" % len(idle), "",
@@ -541,23 +443,16 @@ def _idle_rules(rules, entries):
     if any(_is_scope_entry(entry) for entry in entries):
         lines[-1] += " Some scopes could not be read, which can also explain it."
     lines.append("")
-    for rule in sorted(idle, key=lambda rule: rule["index"]):
-        name = rule.get("name")
-        lines.append("- `rules[%d]`%s" % (rule["index"], "" if name is None else " %s" % markdown_code(name, 120)))
+    lines += ["- `rules[%d]`%s" % (rule["index"], "" if rule["name"] is None else " %s" % markdown_code(rule["name"], 120)) for rule in idle]
     return lines + [""]
 
 
 def render_markdown(document, max_rows=DEFAULT_MAX_ROWS):
     """The report ``document`` as a Markdown page (GitHub-flavoured; also renders with Python-Markdown + tables).
 
-    Sections, each left out when empty: the title and verdict with the counts, when and in which
-    mode; the secrets that are not compliant (check mode) or were changed, failed or not
-    attempted (apply mode), errors first, at most ``max_rows`` rows; exceptions in force
-    (soonest expiry first, those within :data:`EXPIRING_SOON_DAYS` days marked), expired, and
-    matching no secret; rules that decided nothing.
+    Each section is left out when empty; at most ``max_rows`` rows of secrets, errors first.
     """
-    document = document if isinstance(document, dict) else {}
-    check_mode, summary, entries, rules, exceptions = _document_parts(document)
+    check_mode, summary, entries, rules = document["mode"] != "apply", document["summary"], document["entries"], document["rules"]
     verdict, sentence = _verdict(check_mode, summary, entries)
     lines = ["## Neo secret policy: %s" % verdict, "", "**%s** %s %s" % (verdict, _DASH, sentence), ""]
     if document.get("failure"):
@@ -565,7 +460,7 @@ def render_markdown(document, max_rows=DEFAULT_MAX_ROWS):
     when = markdown_text(document.get("generated_at") or "unknown time", 40)
     lines += ["Generated %s (UTC) in %s." % (when, "check mode: nothing was changed" if check_mode else "apply mode"), ""]
     lines += _problems(check_mode, entries, _rule_names(rules), max(0, int(max_rows)))
-    lines += _exceptions(exceptions)
+    lines += _exceptions(document["exceptions"])
     lines += _idle_rules(rules, entries)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -590,11 +485,7 @@ def render_table(entries, summary=None):
         rows.append((_text(_scope_name(entry), 80), _text(_secret_name(entry), 60), flags, entry["status"], _text(entry.get("error"))))
     if not rows:
         checked = (summary or {}).get("checked", 0)
-        if checked == 1:
-            return "the 1 covered secret complies"
-        if checked:
-            return "all %d covered secrets comply" % checked
-        return "no secret is covered by the policy"
+        return _all_comply(checked) if checked else "no secret is covered by the policy"
     widths = [max(len(row[column]) for row in rows + [header]) for column in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header] + rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
