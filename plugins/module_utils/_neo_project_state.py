@@ -26,6 +26,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import (
     ProjectDirectory,
     canonical_id,
+    current_tags,
     naming_project,
     normalize_id,
     scope_label,
@@ -59,11 +60,9 @@ def public_project(record):
 
 
 def normalize_tags(option, tags):
-    """The tags trimmed and without duplicates (first occurrence kept), as the API stores them.
+    """The tags trimmed and without duplicates (first kept), as the API stores them; None stays None (not managed).
 
-    NeoInputError naming ``option[index]`` for a tag the API would refuse or drop: empty after
-    trimming, over 32 characters, or holding a control character; more than 20 distinct tags
-    is an error too. None stays None (tags not managed).
+    A tag the API would refuse or drop is a NeoInputError naming ``option[index]``.
     """
     if tags is None:
         return None
@@ -101,21 +100,11 @@ def check_project_input(params):
 
 
 def desired_fields(params):
-    """The managed fields the task gives (None means: not managed)."""
+    """The managed fields the task gives (None: not managed)."""
     return {field: params[field] for field in MANAGED_FIELDS if params.get(field) is not None}
 
 
 # ---------------------------------------------------------------------- compare
-
-
-def current_tags(record):
-    """The tags of a record as a set of trimmed strings (None when the record carries none)."""
-    tags = record.get("tags")
-    if tags is None:
-        return frozenset() if "tags" in record else None
-    if not isinstance(tags, list):
-        return None
-    return frozenset(tag.strip() for tag in tags if isinstance(tag, str))
 
 
 def _same(record, field, wanted):
@@ -139,19 +128,12 @@ def differences(record, desired):
 
 
 def _view(record, field):
-    value = record.get(field)
-    if field == "tags":
-        tags = current_tags(record)
-        return sorted(tags) if tags is not None else value
-    return value
+    tags = current_tags(record) if field == "tags" else None
+    return sorted(tags) if tags is not None else record.get(field)
 
 
 def project_diff(header, before, after, fields):
-    """The ``diff`` of a result: the changed fields side by side, and settings_md as a line diff.
-
-    ``before`` is None for a project that is (or would be) created. Only ``fields`` are shown,
-    besides the id and name of a new project.
-    """
+    """The ``diff`` of a result: ``fields`` side by side (and the id and name of a new project: ``before`` None), settings_md as a line diff."""
     diffs = []
     plain = [field for field in fields if field != "settings_md"]
     if before is None:
@@ -172,18 +154,12 @@ def project_diff(header, before, after, fields):
 # ---------------------------------------------------------------------- writes
 
 
-class Outcome:
-    """What ensure_project did (or, in check mode, would do)."""
+class Outcome:  # pylint: disable=too-few-public-methods
+    """What ensure_project did (or, in check mode, would do): ``before`` None for a new project, ``fields`` written (or to write)."""
 
     def __init__(self, before, after, created, fields):
-        self.before = before  # None: the project did not exist
-        self.after = after
-        self.created = created
-        self.fields = fields  # the managed fields written (or to write)
-
-    @property
-    def changed(self):
-        return self.created or bool(self.fields)
+        self.before, self.after, self.created, self.fields = before, after, created, fields
+        self.changed = created or bool(fields)
 
 
 def _not_owner(record, err=None):
@@ -214,10 +190,9 @@ def update_project(client, record, changes):
 
 
 def create_project(client, project_id, name, desired):
-    """POST the project through the one create path; returns ``(record, created)``. Never makes a second project.
+    """POST the project through the one create path: ``(record, created)``, never a second project.
 
-    With an id, a 409 means the project exists: it is read from the list and returned with
-    created False, or, when the caller cannot see it, an error saying so.
+    With an id, a 409 means the project exists: it is read from the list (created False), or is an error when the caller cannot see it.
     """
     payload = {} if project_id is None else {"id": project_id}
     payload.update((field, desired[field]) for field in CREATE_FIELDS if field in desired)
@@ -249,21 +224,22 @@ def ensure_project(client, project_id, name, desired, check_mode, warn=None):
     directory = ProjectDirectory(client.list_projects())
     record = directory.lookup(project_id, name, "name", AMBIGUOUS_ADVICE)
     if record is None:
-        if project_id is not None and name is not None and directory.named(name) and warn is not None:
+        same_name = directory.named(name) if project_id is not None and name is not None else []
+        if same_name and warn is not None:
             warn("no project has id %s, so it is created, although %s already named %r (%s): project names need not be unique"
-                 % (project_id, "projects are" if len(directory.named(name)) > 1 else "a project is", name, ", ".join(directory.named(name))))
+                 % (project_id, "projects are" if len(same_name) > 1 else "a project is", name, ", ".join(same_name)))
+        fields = sorted(desired, key=MANAGED_FIELDS.index)
         if check_mode:
-            return Outcome(None, predicted_record(project_id, name, desired), True, sorted(desired, key=MANAGED_FIELDS.index))
+            return Outcome(None, predicted_record(project_id, name, desired), True, fields)
         record, created = create_project(client, project_id, name, desired)
         if created:
             rest = differences(record, desired)
-            after = update_project(client, record, rest) if rest else record
-            return Outcome(None, after, True, sorted(desired, key=MANAGED_FIELDS.index))
+            return Outcome(None, update_project(client, record, rest) if rest else record, True, fields)
         # It existed after all (409): continue as for a listed project.
     changes = differences(record, desired)
     fields = sorted(changes, key=MANAGED_FIELDS.index)
     if not changes:
-        return Outcome(record, record, False, [])
+        return Outcome(record, record, False, fields)
     if check_mode:
         if record.get("is_owner") is False:
             raise _not_owner(record)

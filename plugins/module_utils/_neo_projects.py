@@ -63,6 +63,14 @@ def scope_label(project_id, project_name=None):
     return "project %s" % project_id
 
 
+def current_tags(record):
+    """The tags of a project record as a set of trimmed strings (None when the record carries none)."""
+    tags = record.get("tags", ())
+    if not isinstance(tags, list):
+        return frozenset() if tags is None else None
+    return frozenset(tag.strip() for tag in tags if isinstance(tag, str))
+
+
 def naming_project(err, project_id, label):
     """``err`` as a new NeoApiError whose message names the project as ``label`` (its bare id replaced, else in front)."""
     bare = "project %s" % project_id
@@ -76,9 +84,8 @@ class ProjectDirectory:
     def __init__(self, projects):
         self.ids = []
         self.names = {}
-        self._tags = {}
         self._records = {}
-        by_name = {}
+        self._by_name = {}
         for position, project in enumerate(projects or ()):
             project_id = project.get("id") if isinstance(project, dict) else None
             if not isinstance(project_id, str) or not project_id:
@@ -90,11 +97,8 @@ class ProjectDirectory:
             self.ids.append(project_id)
             self.names[project_id] = name
             self._records[project_id] = project
-            tags = project.get("tags")
-            self._tags[project_id] = frozenset(tag.strip() for tag in tags if isinstance(tag, str)) if isinstance(tags, list) else frozenset()
             if name is not None:
-                by_name.setdefault(name, []).append(project_id)
-        self._by_name = by_name
+                self._by_name.setdefault(name, []).append(project_id)
 
     def __contains__(self, project_id):
         return project_id in self.names
@@ -102,13 +106,8 @@ class ProjectDirectory:
     def name(self, project_id):
         return self.names.get(project_id)
 
-    def record(self, project_id):
-        """The record of a listed project as the API sent it (None for a project that is not listed)."""
-        return self._records.get(project_id)
-
     def tags(self, project_id):
-        """The tags of a listed project (empty for a project that is not listed)."""
-        return self._tags.get(project_id, frozenset())
+        return current_tags(self._records.get(project_id, {})) or frozenset()
 
     def label(self, project_id):
         return scope_label(project_id, self.name(project_id))
@@ -118,10 +117,7 @@ class ProjectDirectory:
         return list(self._by_name.get(name, ()))
 
     def find(self, name, where, advice="use the project id instead"):
-        """The id of the one listed project called ``name``, None when there is none.
-
-        Several projects of that name are an error listing their ids, then ``advice``.
-        """
+        """The id of the one listed project called ``name``, None when there is none; several are an error."""
         named = self._by_name.get(name, ())
         if len(named) > 1:
             raise NeoAmbiguousError("%s: project name %r matches %d projects (%s); %s" % (where, name, len(named), ", ".join(named), advice))
@@ -129,7 +125,7 @@ class ProjectDirectory:
 
     def lookup(self, project_id, name, where, advice="use the project id instead"):
         """The listed record with ``project_id`` (an id decides alone), else the one called ``name``; None when absent."""
-        return self.record(self.find(name, where, advice) if project_id is None else project_id)
+        return self._records.get(self.find(name, where, advice) if project_id is None else project_id)
 
     def resolve(self, ref, where, missing_ok=False):
         """The project id ``ref`` names; ``where`` (the option path) starts any error message.
@@ -150,16 +146,9 @@ class ProjectDirectory:
 
     def resolve_all(self, refs, where):
         """Ids of ``refs`` (a list, or ``*`` for every listed project), in order, without duplicates."""
-        if not refs:
-            return []
         if refs == ALL_PROJECTS:
             return list(self.ids)
-        resolved = []
-        for item, ref in enumerate(refs):
-            project_id = self.resolve(ref, "%s[%d]" % (where, item))
-            if project_id not in resolved:
-                resolved.append(project_id)
-        return resolved
+        return list(dict.fromkeys(self.resolve(ref, "%s[%d]" % (where, item)) for item, ref in enumerate(refs or ())))
 
 
 def resolve_ref(client, ref, where, missing_ok=False):

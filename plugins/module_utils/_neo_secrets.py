@@ -37,7 +37,6 @@ _SCALARS = (str, bool, int, float, type(None))
 
 
 def is_secret_name(text):
-    """Whether ``text`` is a valid secret name, as a whole."""
     return isinstance(text, str) and SECRET_NAME_PATTERN.fullmatch(text) is not None
 
 
@@ -55,10 +54,7 @@ def check_secret_value(option, value):
 
 
 def public_record(record):
-    """The allow-listed fields of an API secret record: what a result may show.
-
-    A field that is not a scalar (a hostile API could nest anything there) is left out.
-    """
+    """The allow-listed fields of an API secret record; a non-scalar field (a hostile API could nest anything) is left out."""
     return {field: record.get(field) for field in SECRET_RECORD_FIELDS
             if (field in record or field == "project_id") and isinstance(record.get(field), _SCALARS)}
 
@@ -97,17 +93,14 @@ def read_scope(client, project_id, project_name=None):
 
 
 def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
-    """Return ``(record, searched)`` for the secret, reading whole scope lists.
+    """``(record or None, labels of the scopes read)``, from whole scope lists: no single-secret GET is documented.
 
-    No single-secret GET is documented, so the state comes from the list of its scope. By id
-    without a scope, the personal list is searched first, then each visible project's list;
+    By id without a scope, the personal list is searched first, then each visible project's list;
     projects the caller may see but not read (403) are skipped with a warning.
-    Returns ``(None, searched)`` when absent, ``searched`` naming the scopes read.
     """
     if project_id is not None or secret_id is None:
         where = scope_label(project_id)
-        record = _pick(read_scope(client, project_id), secret_id, name, where)
-        return record, [where]
+        return _pick(read_scope(client, project_id), secret_id, name, where), [where]
 
     searched = [scope_label(None)]
     record = _pick(client.list_secrets(), secret_id, name, searched[0])
@@ -133,15 +126,13 @@ def find_secret(client, secret_id=None, name=None, project_id=None, warn=None):
 
 def describe_missing(secret_id, name, searched):
     what = "secret id %s" % secret_id if secret_id is not None else "secret named %s" % name
-    if len(searched) == 1:
-        return "%s not found in %s" % (what, searched[0])
-    return "%s not found in %s or in any of the %d readable projects" % (what, searched[0], len(searched) - 1)
+    more = " or in any of the %d readable projects" % (len(searched) - 1) if len(searched) > 1 else ""
+    return "%s not found in %s%s" % (what, searched[0], more)
 
 
 def create_secret(client, name, value, default_available, project_id):
-    """Create one secret through the one create path; returns ``(record, created)``. Never creates two.
+    """Create one secret through the one create path; ``(record, created)``, created False when it existed (value not stored).
 
-    ``created`` is False when a 409 showed that the secret existed: the value was not stored.
     The name is looked up before (by the caller) and after, because whether the API answers a
     duplicate with 409 or stores ``NAME_2`` is undocumented.
     """
@@ -158,11 +149,9 @@ def create_secret(client, name, value, default_available, project_id):
 
 
 def set_default_available(client, record, desired, check_mode):
-    """Decide once, then write only in real mode. Returns ``(changed, record_after)``.
+    """``(changed, record_after)``: one decision for check and real mode, so a check run predicts the real one.
 
-    The same decision serves check mode and real mode, so a check run always predicts the real
-    one. After a PATCH the API's answer must show the desired value, otherwise the write did
-    not take and saying ``changed`` would be a lie.
+    The API's answer to the PATCH must show the desired value: otherwise ``changed`` would be a lie.
     """
     if record["default_available"] is desired:
         return False, record
@@ -194,9 +183,8 @@ ENTRY_FIELDS = ("name", "id", "project_id", "status", "default_available", "befo
 def ensure_secret(client, project_id, item, check_mode, matches, where):
     """One secret of one scope: ``(status, before, after)`` records (``before`` None for a creation).
 
-    ``item``: ``name``, ``value`` (None: the secret must exist) and ``default_available``;
-    ``matches``: the scope's records of that name; ``where``: the scope for messages. A value
-    is sent only to create a secret. After a creation the flag is checked like after any write.
+    ``item``: ``name``, ``value`` (None: the secret must exist), ``default_available``; ``matches``: the
+    scope's records of that name. A value is sent only to create a secret; the flag is then checked as after any write.
     """
     name, value, desired = item["name"], item.get("value"), item["default_available"]
     if len(matches) > 1:
@@ -215,12 +203,10 @@ def ensure_secret(client, project_id, item, check_mode, matches, where):
 
 
 def ensure_secrets(client, project_id, items, check_mode, records):
-    """Create what is missing and set every flag, one secret after the other; returns one entry per item.
+    """One entry per item, each secret created or its flag set in turn; one that fails is a failed entry, the others go on.
 
     ``records``: the scope's list as read once, or None for a project that does not exist yet
-    (check mode only: every secret with a value would be created). ``value_ignored``: a value
-    was given for a secret that exists. One secret that fails is a failed entry with the reason,
-    and the others are still handled.
+    (check mode only). ``value_ignored``: a value was given for a secret that exists.
     """
     by_name = {}
     for record in records or ():
@@ -253,9 +239,8 @@ def summarize_secrets(entries):
 def failure_message(entries):
     """One line naming each failed secret with its reason (None when none failed)."""
     failed = [e for e in entries if e["status"] == STATUS_FAILED]
-    if not failed:
-        return None
-    return "%s of %d could not be ensured: %s" % (plural(len(failed), "secret"), len(entries), "; ".join("%s: %s" % (e["name"], e["error"]) for e in failed))
+    reasons = "; ".join("%s: %s" % (e["name"], e["error"]) for e in failed)
+    return "%s of %d could not be ensured: %s" % (plural(len(failed), "secret"), len(entries), reasons) if failed else None
 
 
 def secrets_diff(entries, check_mode):

@@ -482,7 +482,7 @@ def test_documentation_and_examples_are_yaml_and_match_the_schema():
     doc = yaml.safe_load(SOURCE["DOCUMENTATION"])
     examples = yaml.safe_load(SOURCE["EXAMPLES"])
     schema = json.loads((SOURCE_PATH.parent / "schemas" / "neo_secret_events.json").read_text())
-    assert set(doc["options"]) == set(schema["properties"]) == set(SOURCE["PUBLIC_ARGS"])
+    assert set(doc["options"]) == set(schema["properties"]) == set(SOURCE["ARGSPEC"])
     for name, option in doc["options"].items():
         assert option["description"], name
         if "default" in option:

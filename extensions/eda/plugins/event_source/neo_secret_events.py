@@ -46,6 +46,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoError,
     NeoInputError,
     one_line,
+    plural,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import (
     STATUS_DRIFTED,
@@ -173,19 +174,15 @@ LOGGER = logging.getLogger("projectdiscovery.neo.neo_secret_events")
 EVENT_KEY = "neo_secret"
 ERROR_KEY = "neo_error"
 RECOVERED_KEY = "neo_recovered"
-CREATED = "created"
-FLAG_CHANGED = "flag_changed"
-REMOVED = "removed"
-DRIFT = "drift"
 
-DEFAULT_INTERVAL = 60.0
 MAX_BACKOFF = 300.0
 READ_CONCURRENCY = 8
 
-PUBLIC_ARGS = ("api_url", "api_key", "api_token", "validate_certs", "ca_path", "interval", "projects", "personal", "rules", "exceptions")
 CONNECTION_ARGS = ("api_url", "api_key", "api_token", "validate_certs", "ca_path")
 # Fields a snapshot keeps of a secret record (an allow-list: never a value or masked value).
 SNAPSHOT_FIELDS = ("id", "name", "project_id", "project_name", "default_available", "created_by_agent")
+ARGSPEC = dict({name: NEO_CONNECTION_ARGSPEC[name] for name in CONNECTION_ARGS}, interval=dict(type="float", default=60.0),
+               projects=dict(type="raw", default=ALL_PROJECTS), personal=dict(type="bool", default=True), rules=dict(type="raw"), exceptions=dict(type="raw"))
 
 
 # ---------------------------------------------------------------------- arguments
@@ -196,16 +193,8 @@ class Settings:  # pylint: disable=too-few-public-methods,too-many-instance-attr
     def __init__(self, args, environ):
         # ansible-rulebook may add its own arguments (eda_feedback_queue ...).
         args = {key: value for key, value in (args or {}).items() if not key.startswith("eda_")}
-        spec = {name: dict(NEO_CONNECTION_ARGSPEC[name]) for name in CONNECTION_ARGS}
-        spec.update(
-            interval=dict(type="float", default=DEFAULT_INTERVAL),
-            projects=dict(type="raw", default=ALL_PROJECTS),
-            personal=dict(type="bool", default=True),
-            rules=dict(type="raw"),
-            exceptions=dict(type="raw"),
-        )
         check_environment(args, environ)
-        validation, errors = validate_arguments(spec, with_credentials_from_env(args, environ),
+        validation, errors = validate_arguments({name: dict(option) for name, option in ARGSPEC.items()}, with_credentials_from_env(args, environ),
                                                 mutually_exclusive=list(NEO_CONNECTION_MUTUALLY_EXCLUSIVE))
         errors = [getattr(error, "error_message", error) for error in errors]
         if errors:
@@ -243,22 +232,16 @@ def _projects(value):
     if value == ALL_PROJECTS or (isinstance(value, (list, tuple)) and list(value) == [ALL_PROJECTS]):
         return ALL_PROJECTS
     if isinstance(value, (list, tuple)) and all(isinstance(item, str) and item.strip() and item != ALL_PROJECTS for item in value):
-        refs = []
-        for item in value:
-            if item.strip() not in refs:
-                refs.append(item.strip())
-        return refs
+        return list(dict.fromkeys(item.strip() for item in value))
     raise NeoInputError("projectdiscovery.neo.neo_secret_events: projects must be '*' or a list of project ids or names")
 
 
 # ---------------------------------------------------------------------- one poll
 
 def poll(client, settings):
-    """``(scopes, snapshot, drift)`` of one poll (blocking; run in a thread).
+    """``(scopes read (None: personal), snapshot: id -> fields, drift: id -> (expected flag, rule))`` of one poll, in a thread.
 
-    ``scopes``: the keys of the watched scopes read (None: personal); ``snapshot``: id -> fields
-    of every watched secret; ``drift``: id -> (expected flag, rule name). Raises the NeoError
-    that kept the snapshot from being complete.
+    Raises the NeoError that kept the snapshot from being complete.
     """
     directory = ProjectDirectory(client.list_projects())
     keys = ([None] if settings.personal else []) + directory.resolve_all(settings.projects, "projects")
@@ -277,9 +260,7 @@ def poll(client, settings):
 
 def _read(client, keys, directory):
     """Every scope's complete list; the first scope that failed raises (no partial result is kept)."""
-    if len(keys) <= 1:
-        return {key: read_scope(client, key, directory.name(key)) for key in keys}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(keys)), thread_name_prefix="neo-eda") as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(READ_CONCURRENCY, len(keys))), thread_name_prefix="neo-eda") as pool:
         futures = {key: pool.submit(read_scope, client, key, directory.name(key)) for key in keys}
         return {key: future.result() for key, future in futures.items()}
 
@@ -295,14 +276,8 @@ def _snapshot(directory, records):
                                   % (one_line(secret_id, 80), directory.label(snapshot[secret_id]["project_id"]), directory.label(key)),
                                   reason=REASON_INCONSISTENT_LIST)
             agent = record.get("created_by_agent")
-            snapshot[secret_id] = {
-                "id": secret_id,
-                "name": record["name"],
-                "project_id": key,
-                "project_name": None if key is None else directory.name(key),
-                "default_available": record["default_available"],
-                "created_by_agent": agent if isinstance(agent, bool) else None,
-            }
+            snapshot[secret_id] = {"id": secret_id, "name": record["name"], "project_id": key, "project_name": directory.name(key),
+                                   "default_available": record["default_available"], "created_by_agent": agent if isinstance(agent, bool) else None}
     return snapshot
 
 
@@ -321,12 +296,12 @@ def change_events(previous, current):
     for secret_id, fields in current.items():
         before = previous.get(secret_id)
         if before is None:
-            events.append(_event(CREATED, fields, fields["default_available"], None))
+            events.append(_event("created", fields, fields["default_available"], None))
         elif before["default_available"] != fields["default_available"]:
-            events.append(_event(FLAG_CHANGED, fields, fields["default_available"], before["default_available"]))
+            events.append(_event("flag_changed", fields, fields["default_available"], before["default_available"]))
     for secret_id, fields in previous.items():
         if secret_id not in current:
-            events.append(_event(REMOVED, fields, None, fields["default_available"]))
+            events.append(_event("removed", fields, None, fields["default_available"]))
     return events
 
 
@@ -344,9 +319,8 @@ class Tracker:
         """The events of a complete poll."""
         events = []
         if self.failures:
-            events.append({RECOVERED_KEY: {"failed_polls": self.failures,
-                                           "message": "the Neo API answered completely again after %d failed poll%s"
-                                           % (self.failures, "" if self.failures == 1 else "s")}})
+            message = "the Neo API answered completely again after %s" % plural(self.failures, "failed poll")
+            events.append({RECOVERED_KEY: {"failed_polls": self.failures, "message": message}})
         self.failures = 0
         # A project missing from one project list may be the API's hiccup: its secrets are kept as
         # they were for one poll, and are removed only when the next poll confirms it is gone.
@@ -362,7 +336,7 @@ class Tracker:
         for secret_id in sorted(new_drift, key=lambda key: (snapshot[key]["project_id"] or "", snapshot[key]["name"], key)):
             fields = snapshot[secret_id]
             before = self.snapshot.get(secret_id) if self.snapshot is not None else None
-            event = _event(DRIFT, fields, fields["default_available"], None if before is None else before["default_available"])
+            event = _event("drift", fields, fields["default_available"], None if before is None else before["default_available"])
             expected, rule = drift[secret_id]
             event[EVENT_KEY].update(expected_default_available=expected, rule=rule)
             events.append(event)
@@ -374,9 +348,7 @@ class Tracker:
     def failure(self, error):
         """The events of a failed poll (a NeoError): one neo_error for the first failure of a streak."""
         self.failures += 1
-        if self.failures > 1:
-            return []
-        return [{ERROR_KEY: {"message": str(error), "status": getattr(error, "status", None)}}]
+        return [{ERROR_KEY: {"message": str(error), "status": getattr(error, "status", None)}}] if self.failures == 1 else []
 
 
 # ---------------------------------------------------------------------- the source
@@ -392,7 +364,6 @@ async def poll_forever(queue, settings, sleep=asyncio.sleep):
 
     def new_client():
         return client_from_params(settings.connection, pool_size=READ_CONCURRENCY)
-
     # A client per poll: a client sends nothing more after a 401 and has one retry budget for its
     # whole life, while a source lives for days. The first one is made at start, so that bad
     # connection settings stop the source before any request.
@@ -426,14 +397,3 @@ async def poll_forever(queue, settings, sleep=asyncio.sleep):
     finally:
         client.close()
 
-
-if __name__ == "__main__":
-    # Run directly (credentials from NEO_API_KEY or NEO_API_TOKEN): print the events until Ctrl-C.
-
-    class MockQueue:  # pylint: disable=too-few-public-methods
-        """A queue that prints each event."""
-
-        async def put(self, event):
-            print(event)  # noqa: T201
-
-    asyncio.run(main(MockQueue(), {"interval": 5}))
