@@ -396,4 +396,3 @@ async def poll_forever(queue, settings, sleep=asyncio.sleep):
                 await sleep(max(0.0, settings.interval - (time.monotonic() - started)))
     finally:
         client.close()
-
