@@ -137,7 +137,7 @@ class ProjectDirectory:
         typo must not half-apply anything).
         """
         if is_uuid(ref):
-            return str(uuid.UUID(ref))
+            return normalize_id(where, ref)
         project_id = self.find(ref, where)
         if project_id is None and not missing_ok:
             raise NeoNotFound("%s: no project named %r among the %d projects the caller can see (give its id, or check the name)"
