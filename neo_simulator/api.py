@@ -1,12 +1,14 @@
 """The /api/ side: latency, faults, auth, routing and list envelopes around the Store."""
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from urllib.parse import parse_qs
 
 from neo_simulator import hostile, listing
 from neo_simulator.model import is_uuid
-from neo_simulator.responses import DROP, ApiError, Reply, error_reply, json_reply, method_not_allowed, parse_json_object
+from neo_simulator.responses import DROP, ApiError, Reply, encode_json, error_reply, json_reply, method_not_allowed, parse_json_object
 
 # Route templates as they appear in counters, with the methods each one answers.
 PROJECTS = "/api/v1/projects"
@@ -73,10 +75,16 @@ class NeoApi:
             reply = self._fault_reply(fault, config, template, path, query, headers, body)
             if reply is not None:
                 return template, reply
+        modifiers = self._sim.faults.take_modifiers(method, path, is_list, is_list and listing.is_later_page(config, query))
+        for _rule in modifiers:
+            self._sim.counters.fault_fired()
+        body = _modified_request(modifiers, body)
         try:
             reply = self._route(config, method, template, secret_id, query, headers, body, fault)
         except ApiError as error:
             reply = error.reply()
+        if modifiers and 200 <= reply.status < 300:
+            reply = self._modified_answer(modifiers, config, template, is_list, headers, reply)
         if fault is not None:
             reply = self._after_route(fault, reply)
         return template, reply
@@ -116,6 +124,52 @@ class NeoApi:
             reply.stream = hostile.trickle(reply.body, fault.delay_s, fault.chunked)
         return reply
 
+    def _modified_answer(self, modifiers, config, template, is_list, headers, reply):  # pylint: disable=too-many-arguments
+        """The answer as the modifier faults (invisible, answer_other, rewrite) make it, in that order."""
+        try:
+            payload = json.loads(reply.body)
+        except ValueError:
+            return reply
+        caller = self._sim.store.authenticate(*_credentials(headers))
+        records = _records(payload, is_list)
+        extra_headers = []
+        order = ("invisible", "answer_other", "rewrite")  # the hidden object is the one really created, whatever the queue order
+        for rule in sorted(modifiers, key=lambda rule: order.index(rule.kind) if rule.kind in order else -1):
+            if rule.kind == "invisible" and len(records) == 1 and isinstance(records[0].get("id"), str):
+                self._sim.faults.hide(records[0]["id"], _list_scope(template, records[0].get("project_id"), caller), rule.reads)
+            elif rule.kind == "answer_other" and len(records) == 1:
+                other = self._other_record(config, template, caller, records[0])
+                if other is not None:
+                    records[0].clear()
+                    records[0].update(other)
+            elif rule.kind == "rewrite":
+                if isinstance(payload, dict):
+                    payload.update(rule.top)
+                extra_headers.extend(rule.headers.items())
+                for record in records:
+                    if rule.match_name is None or record.get("name") == rule.match_name:
+                        record.update(rule.set)
+                        for name in rule.unset:
+                            record.pop(name, None)
+        return Reply(reply.status, encode_json(payload), list(reply.headers) + extra_headers)
+
+    def _other_record(self, config, template, caller, record):
+        """The first other object of the same kind the caller sees: a project, or a secret of the
+        same scope first, then of the personal scope and of the caller's projects."""
+        store = self._sim.store
+        _total, projects = store.list_projects(caller, listing.Window())
+        if template in (PROJECTS, PROJECT):
+            candidates = projects
+        else:
+            candidates = []
+            for project_id in [record.get("project_id"), None] + [project["id"] for project in projects]:
+                try:
+                    candidates.extend(store.list_secrets(caller, project_id, listing.Window())[1])
+                except ApiError:  # a project the caller only sees listed: its secrets answer 403
+                    continue
+            candidates = [_secret_view(config, candidate) for candidate in candidates]
+        return next((candidate for candidate in candidates if candidate["id"] != record.get("id")), None)
+
     def _endless_page(self, config, template, query, repeat_cursor):
         """A full page of fresh items that always claims more are to come (never authenticated nor read from the store)."""
         window = listing.endless_window(config, query)
@@ -154,11 +208,19 @@ class NeoApi:
         # A shift reads the whole list and serves it without its first item, as if that item had
         # gone between two pages: the item that was due first on this page slid onto the previous one.
         read = listing.Window() if shift else window
+        project_id = _query_value(query, "project_id") if template == SECRETS else None
+        hidden = self._sim.faults.hidden_from(_list_scope(template, project_id, caller))
+        if hidden:  # an invisible fault: the whole list without the hidden objects, then the page
+            read = listing.Window()
         if template == PROJECTS:
             collection, (total, page) = "projects", self._sim.store.list_projects(caller, read)
         else:
-            project_id = _query_value(query, "project_id")
             collection, (total, page) = "secrets", self._sim.store.list_secrets(caller, project_id, read)
+        if hidden:
+            page = [record for record in page if record["id"] not in hidden]
+            total = len(page)
+            if not shift:
+                page = window.slice(page)
         if shift and page:
             total, page = total - 1, window.slice(page[1:])
         if template == SECRETS:
@@ -166,6 +228,47 @@ class NeoApi:
         if wrap_unknown:
             return json_reply(200, listing.unknown_envelope(page))
         return json_reply(200, listing.envelope(config, collection, page, total, window))
+
+
+def _list_scope(template, project_id, caller):
+    """Which list an object shows in: the project list, one project's secrets, or a caller's personal secrets."""
+    if template in (PROJECTS, PROJECT):
+        return ("projects",)
+    return ("secrets", project_id.lower()) if isinstance(project_id, str) and project_id else ("personal", caller)
+
+
+def _records(payload, is_list):
+    """The records of an answer: each item of a list page (whatever its envelope), or the one record of a
+    write's answer (inside its ``project`` envelope, or the body itself)."""
+    if is_list:
+        if isinstance(payload, dict):
+            payload = next((value for value in payload.values() if isinstance(value, list)), [])
+        return [item for item in payload if isinstance(item, dict)] if isinstance(payload, list) else []
+    if isinstance(payload, dict):
+        inner = payload.get("project")
+        return [inner] if isinstance(inner, dict) else [payload]
+    return []
+
+
+def _modified_request(modifiers, body):
+    """The request body as ignore_id (a fresh id instead of the client's) and move_to (another scope) make it."""
+    kinds = {rule.kind for rule in modifiers}
+    if not kinds & {"ignore_id", "move_to"}:
+        return body
+    try:
+        payload = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return body
+    if not isinstance(payload, dict):
+        return body
+    for rule in modifiers:
+        if rule.kind == "ignore_id" and "id" in payload:
+            payload["id"] = str(uuid.uuid4())
+        elif rule.kind == "move_to":
+            payload.pop("project_id", None)
+            if rule.project_id is not None:
+                payload["project_id"] = rule.project_id
+    return encode_json(payload)
 
 
 def _secret_view(config, record):

@@ -6,17 +6,25 @@ import threading
 import time
 from email.utils import formatdate
 
+from neo_simulator.model import is_uuid
 from neo_simulator.responses import default_code
 
 FAULT_KINDS = ("status", "drop", "slow", "malformed", "redirect", "unknown_envelope", "deep_json", "shift", "endless", "trickle",
-               "oversized")
+               "oversized", "rewrite", "answer_other", "ignore_id", "invisible", "move_to")
 FAULT_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "*")
 # Kinds that only make sense for GET of a list route: a broad rule must not be used up by a PATCH.
 LIST_ONLY_KINDS = frozenset(("unknown_envelope", "shift", "endless"))
+# Kinds that change what a request does or what its answer says, and let it take effect: every
+# matching one fires (each uses one of its times), besides the one rule of another kind that may fire.
+MODIFIER_KINDS = frozenset(("rewrite", "answer_other", "ignore_id", "invisible", "move_to"))
+# Modifiers that only make sense for a write: a broad rule must not be used up by a list GET.
+POST_ONLY_KINDS = frozenset(("ignore_id", "invisible", "move_to"))
+WRITE_ONLY_KINDS = POST_ONLY_KINDS | {"answer_other"}
 MAX_DEPTH = 10000000  # a deep_json body of 6 bytes per level is built in memory: at most about 60 MB
 _HTTP_DATE_PREFIX = "http-date:"
 _RULE_KEYS = {"kind", "method", "path", "times", "status", "retry_after", "code", "delay_s", "skip", "echo_credentials", "echo_body", "depth",
-              "repeat_cursor", "chunked", "size_mb"}
+              "repeat_cursor", "chunked", "size_mb", "set", "unset", "match_name", "reads", "project_id",
+              "top", "headers"}
 
 
 class FaultError(ValueError):
@@ -63,12 +71,34 @@ class FaultRule:
         self.size_mb = raw.get("size_mb", 70)
         if not _is_number(self.size_mb) or self.size_mb <= 0:
             raise FaultError("fault size_mb must be a number greater than 0")
+        self.set = raw.get("set", {})
+        if not isinstance(self.set, dict):
+            raise FaultError("fault set must be an object of field names to JSON values")
+        self.unset = raw.get("unset", [])
+        if not isinstance(self.unset, list) or not all(isinstance(name, str) for name in self.unset):
+            raise FaultError("fault unset must be a list of field names")
+        self.top = raw.get("top", {})
+        if not isinstance(self.top, dict):
+            raise FaultError("fault top must be an object of top-level keys to JSON values")
+        self.headers = raw.get("headers", {})
+        if not isinstance(self.headers, dict) or not all(isinstance(value, str) and "\n" not in value + name and "\r" not in value + name
+                                                         for name, value in self.headers.items()):
+            raise FaultError("fault headers must be an object of header names to one-line strings")
+        self.match_name = raw.get("match_name")
+        if self.match_name is not None and not isinstance(self.match_name, str):
+            raise FaultError("fault match_name must be a string or null")
+        self.reads = _integer(raw.get("reads", 1), "reads", minimum=1)
+        self.project_id = raw.get("project_id")
+        if self.project_id is not None and not is_uuid(self.project_id):
+            raise FaultError("fault project_id must be a UUID or null")
 
     def matches(self, method, path, is_list_route, later_page=False):
         """Whether this rule applies to the request (``skip`` not considered); a used-up rule never matches."""
         if self.times <= 0 or self.method not in ("*", method) or not path.startswith(self.path):
             return False
         if self.kind in LIST_ONLY_KINDS and not is_list_route:
+            return False
+        if self.kind in WRITE_ONLY_KINDS and method not in (("POST",) if self.kind in POST_ONLY_KINDS else ("POST", "PATCH")):
             return False
         # A shift is only visible on a page after the first: a first page passes and uses nothing up.
         return self.kind != "shift" or later_page
@@ -90,7 +120,9 @@ class FaultRule:
         return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.times, "status": self.status,
                 "retry_after": retry_after, "code": self.code, "delay_s": self.delay_s, "skip": self.skip,
                 "echo_credentials": self.echo_credentials, "echo_body": self.echo_body, "depth": self.depth, "repeat_cursor": self.repeat_cursor,
-                "chunked": self.chunked, "size_mb": self.size_mb}
+                "chunked": self.chunked, "size_mb": self.size_mb, "set": dict(self.set), "unset": list(self.unset),
+                "top": dict(self.top), "headers": dict(self.headers),
+                "match_name": self.match_name, "reads": self.reads, "project_id": self.project_id}
 
 
 def _integer(value, name, minimum):
@@ -133,6 +165,7 @@ class FaultQueue:
     def __init__(self):
         self._lock = threading.Lock()
         self._rules = []
+        self._hidden = {}  # created id -> [list scope, list reads it is still left out of] (invisible)
 
     def replace(self, raw_rules):
         if not isinstance(raw_rules, list):
@@ -144,25 +177,55 @@ class FaultQueue:
     def clear(self):
         with self._lock:
             self._rules = []
+            self._hidden = {}
+
+    def hide(self, object_id, scope, reads):
+        """Leave ``object_id`` out of the next ``reads`` list reads of ``scope`` (an invisible fault)."""
+        with self._lock:
+            self._hidden[object_id] = [scope, reads]
+
+    def hidden_from(self, scope):
+        """The ids a list read of ``scope`` leaves out; this read uses one of each one's reads up."""
+        if not self._hidden:  # the common case needs no lock
+            return frozenset()
+        with self._lock:
+            ids = [object_id for object_id, (hidden_scope, _reads) in self._hidden.items() if hidden_scope == scope]
+            for object_id in ids:
+                self._hidden[object_id][1] -= 1
+                if self._hidden[object_id][1] <= 0:
+                    del self._hidden[object_id]
+            return frozenset(ids)
 
     def take(self, method, path, is_list_route, later_page=False):
-        """The rule that fires for this request (one of its ``times`` used up), or None.
+        """The rule of a kind other than the modifiers that fires for this request (one of its
+        ``times`` used up), or None.
 
         ``later_page``: the request is a list GET for a page after the first (for ``shift``).
         A rule that still has ``skip`` left lets the request pass (one skip used up) and the
         search goes on with the next rules, as if the skipping rule were not there.
         """
+        return self._take(method, path, is_list_route, later_page, modifiers=False)
+
+    def take_modifiers(self, method, path, is_list_route, later_page=False):
+        """Every modifier rule (MODIFIER_KINDS) that fires for this request, in queue order, each
+        with one of its ``times`` used up; ``skip`` works as for take()."""
+        return self._take(method, path, is_list_route, later_page, modifiers=True)
+
+    def _take(self, method, path, is_list_route, later_page, modifiers):
         if not self._rules:  # the common case needs no lock
-            return None
+            return [] if modifiers else None
+        fired = []
         with self._lock:
             for rule in self._rules:
-                if rule.matches(method, path, is_list_route, later_page):
+                if (rule.kind in MODIFIER_KINDS) == modifiers and rule.matches(method, path, is_list_route, later_page):
                     if rule.skip > 0:
                         rule.skip -= 1
                         continue
                     rule.times -= 1
-                    return rule
-        return None
+                    if not modifiers:
+                        return rule
+                    fired.append(rule)
+        return fired if modifiers else None
 
     def snapshot(self):
         with self._lock:
