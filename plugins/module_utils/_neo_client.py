@@ -275,6 +275,8 @@ class NeoClient:
             raise ValueError("default_available must be a boolean")
         return self._patch(SECRETS_PATH, secret_id, {"default_available": default_available}, "secret", self._check_secret)
 
+    CREATED = 201  # the documented status of both creates
+
     def create_secret(self, name, value, default_available=None, project_id=None, created_by_agent=None):
         """POST one new secret and return its SecretResponse (``value`` never comes back).
 
@@ -286,7 +288,7 @@ class NeoClient:
         # An API that echoes the request body in an error must not put the value into a message.
         body = self._request("POST", SECRETS_PATH, json=payload, sensitive=(value,))
         # Tolerate {"secret": {...}}, the form the projects endpoints use.
-        return self._check_secret(_unwrap(body, "secret"), "POST", SECRETS_PATH)
+        return self._check_secret(_unwrap(body, "secret"), "POST", SECRETS_PATH, status=self.CREATED)
 
     def create_project(self, payload):
         """POST one new project (``payload``: the CreateProjectRequest fields) and return its record.
@@ -295,7 +297,7 @@ class NeoClient:
         The documented answer is ``{"project": {...}}``; a bare record is accepted too.
         """
         body = self._request("POST", PROJECTS_PATH, json=payload)
-        return self._check_project(_unwrap(body, "project"), "POST", PROJECTS_PATH)
+        return self._check_project(_unwrap(body, "project"), "POST", PROJECTS_PATH, status=self.CREATED)
 
     def update_project(self, project_id, changes):
         """PATCH the fields in ``changes`` (name, settings_md, shared_with_team, tags) and return the record."""
@@ -314,23 +316,28 @@ class NeoClient:
                               reason=REASON_INVALID_RECORD)
         return record
 
-    def _check_project(self, item, method, path):
+    # The checks of a record take ``status`` for an answer to a create: the write was done, so the error
+    # carries a 2xx (may_have_reached_server) and the create path reads the scope, never POSTs again.
+    # _request hands back only the body of a 2xx; the documented 201 stands for it.
+
+    def _check_project(self, item, method, path, status=None):
         if not isinstance(item, dict) or not _is_name(item.get("id")):
-            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), reason=REASON_INVALID_RECORD)
+            raise self._error("Neo API answered %s %s with a project record without a string id" % (method, path), status=status,
+                              reason=REASON_INVALID_RECORD)
         return item
 
-    def _check_secret(self, item, method, path):
+    def _check_secret(self, item, method, path, status=None):
         """Validate a SecretResponse and drop any ``value`` key (only masked_value may leave)."""
         if not isinstance(item, dict):
             raise self._error("Neo API answered %s %s with %s where a secret record (object) was expected" % (method, path, type(item).__name__),
-                              reason=REASON_INVALID_RECORD)
+                              status=status, reason=REASON_INVALID_RECORD)
         missing = [key for key in ("id", "name") if not _is_name(item.get(key))]
         if not isinstance(item.get("default_available"), bool):
             missing.append("default_available (boolean)")
         if missing:
             which = next((" (%s)" % one_line(item[key], 80) for key in ("name", "id") if _is_name(item.get(key))), "")
             raise self._error("Neo API answered %s %s with a secret record%s lacking %s" % (method, path, which, ", ".join(missing)),
-                              reason=REASON_INVALID_RECORD)
+                              status=status, reason=REASON_INVALID_RECORD)
         return item if "value" not in item else {key: val for key, val in item.items() if key != "value"}
 
     # ------------------------------------------------------------------ pagination

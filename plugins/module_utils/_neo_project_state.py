@@ -189,18 +189,38 @@ def update_project(client, record, changes):
     return after
 
 
-def create_project(client, project_id, name, desired):
+def _check_created(record, project_id, name, known):
+    """The POST's answer, when it is the project asked for: the id sent (or, without one, none of the
+    ``known`` ids listed before the POST) and the name; else NeoStateError naming both ids."""
+    answered = canonical_id(record["id"])
+    asked = scope_label(project_id, name)
+    if project_id is not None and answered != project_id and answered not in known:
+        raise NeoStateError("the API did not keep the id asked for: it answered the POST of %s with a new project %s, so a re-run would create "
+                            "duplicates; nothing more is written to either" % (asked, one_line(answered, 80)))
+    if answered in known:
+        raise NeoStateError("the API answered the POST of %s with the record of another existing project, %s; nothing more is written to either"
+                            % (asked, scope_label(one_line(answered, 80), record.get("name"))))
+    if name is not None and record.get("name") != name:
+        raise NeoStateError("the API answered the POST of %s with project %s named %r, not %r; nothing more is written to it"
+                            % (asked, one_line(answered, 80), one_line(record.get("name"), 130), name))
+    return record
+
+
+def create_project(client, project_id, name, desired, known=()):
     """POST the project through the one create path: ``(record, created)``, never a second project.
 
     With an id, a 409 means the project exists: it is read from the list (created False), or is an error when the caller cannot see it.
+    ``known``: the ids listed before the POST; an answer with one of them is another project's record.
     """
     payload = {} if project_id is None else {"id": project_id}
     payload.update((field, desired[field]) for field in CREATE_FIELDS if field in desired)
     if name is not None:
         payload["name"] = name
+    known = frozenset(known)
     try:
-        return create_once(lambda: client.create_project(payload),
-                           lambda: ProjectDirectory(client.list_projects()).lookup(project_id, name, "name", AMBIGUOUS_ADVICE))
+        return create_once(lambda: _check_created(client.create_project(payload), project_id, name, known),
+                           lambda: ProjectDirectory(client.list_projects()).lookup(project_id, name, "name", AMBIGUOUS_ADVICE),
+                           scope_label(project_id, name))
     except NeoApiError as err:
         if err.status == 409 and project_id is not None:
             raise NeoNotFound("project %s exists (the API answered the POST with 409: %s) but is not among the projects the caller can see; "
@@ -231,7 +251,7 @@ def ensure_project(client, project_id, name, desired, check_mode, warn=None):
         fields = sorted(desired, key=MANAGED_FIELDS.index)
         if check_mode:
             return Outcome(None, predicted_record(project_id, name, desired), True, fields)
-        record, created = create_project(client, project_id, name, desired)
+        record, created = create_project(client, project_id, name, desired, directory.ids)
         if created:
             rest = differences(record, desired)
             return Outcome(None, update_project(client, record, rest) if rest else record, True, fields)

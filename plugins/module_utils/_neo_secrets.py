@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import create_once
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import create_once, unconfirmed
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     REASON_NOT_ATTEMPTED,
     NeoAmbiguousError,
@@ -19,6 +19,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoInputError,
     NeoNotFound,
     NeoStateError,
+    one_line,
     plural,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, canonical_id, naming_project, scope_label
@@ -134,7 +135,10 @@ def create_secret(client, name, value, default_available, project_id):
     """Create one secret through the one create path; ``(record, created)``, created False when it existed (value not stored).
 
     The name is looked up before (by the caller) and after, because whether the API answers a
-    duplicate with 409 or stores ``NAME_2`` is undocumented.
+    duplicate with 409 or stores ``NAME_2`` is undocumented. The answer must show the name and
+    the scope asked for: another scope fails, naming it, and nothing more is written. An answer
+    without ``project_id`` (the docs allow that for a personal secret) is not taken for either
+    scope: the scope asked for is read, as after any 2xx whose answer cannot be used.
     """
     where = scope_label(project_id)
 
@@ -142,10 +146,17 @@ def create_secret(client, name, value, default_available, project_id):
         record = client.create_secret(name, value, default_available=default_available, project_id=project_id)
         if record.get("name") != name:
             raise NeoStateError("the API stored the new secret as %s, not %s (id %s): another secret of that name appeared in %s meanwhile"
-                                % (record.get("name"), name, record.get("id"), where))
+                                % (one_line(record.get("name"), 130), name, one_line(record.get("id"), 80), where))
+        if "project_id" not in record:
+            raise unconfirmed("the API answered the POST of secret %s (id %s) without its project_id" % (name, one_line(record.get("id"), 80)))
+        answered = canonical_id(record["project_id"])
+        if answered != project_id:
+            reported = scope_label(one_line(answered, 80)) if answered is not None else scope_label(None)
+            raise NeoStateError("the API answered the POST of secret %s for %s with a secret (id %s) in %s; nothing more is written to either scope"
+                                % (name, where, one_line(record.get("id"), 80), reported))
         return record
 
-    return create_once(post, lambda: _pick(read_scope(client, project_id), None, name, where))
+    return create_once(post, lambda: _pick(read_scope(client, project_id), None, name, where), "secret %s in %s" % (name, where))
 
 
 def set_default_available(client, record, desired, check_mode):

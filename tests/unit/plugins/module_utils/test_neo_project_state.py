@@ -6,9 +6,12 @@ import copy
 
 import pytest
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_project_state as state
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import VISIBILITY_WAITS
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     REASON_INVALID_JSON,
+    REASON_INVALID_RECORD,
     REASON_TRANSPORT,
     NeoAmbiguousError,
     NeoApiError,
@@ -285,13 +288,79 @@ def test_a_post_that_failed_with_500_is_sent_once_more_when_the_project_is_absen
     assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects", "create_project"]
 
 
-def test_never_a_second_post_after_a_2xx_whose_answer_could_not_be_used():
+@pytest.fixture(name="waits")
+def waits_fixture(monkeypatch):
+    """The waits of the create path, recorded instead of slept (the client module's one patchable sleep)."""
+    waited = []
+    monkeypatch.setattr(_neo_client, "_sleep", waited.append)
+    return waited
+
+
+def test_never_a_second_post_after_a_2xx_whose_answer_could_not_be_used(waits):
     client = FakeClient()
     client.fail("create_project", NeoApiError("Neo API: invalid JSON in response to POST /api/v1/projects (status 201)", status=201,
                                               reason=REASON_INVALID_JSON))
-    with pytest.raises(NeoApiError, match="invalid JSON"):
+    with pytest.raises(NeoStateError, match="^project %s \\(New\\): created, but not visible yet: the API answered the POST \\(Neo API: invalid JSON"
+                       % NEW):
         state.ensure_project(client, NEW, "New", {"name": "New"}, check_mode=False)
-    assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects"]
+    assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects", "list_projects", "list_projects"]
+    assert waits == list(VISIBILITY_WAITS)
+
+
+def test_a_2xx_whose_project_is_listed_is_adopted_and_completed(waits):
+    client = FakeClient()
+    client.fail("create_project", NeoApiError("Neo API answered POST /api/v1/projects with a project record without a string id", status=201,
+                                              reason=REASON_INVALID_RECORD), stored=True)
+    outcome = state.ensure_project(client, NEW, "New", {"name": "New", "shared_with_team": True}, check_mode=False)
+    assert (outcome.created, outcome.after["id"]) == (True, NEW) and waits == []
+    assert [call[0] for call in client.writes()] == ["create_project", "update_project"]
+
+
+class AnsweringClient(FakeClient):
+    """create_project carries out the POST (under ``stored_id`` when set), then answers with ``answer_id``'s record."""
+
+    def __init__(self, answer_id=None, stored_id=None, answer_name=None):
+        super().__init__()
+        self.answer_id, self.stored_id, self.answer_name = answer_id, stored_id, answer_name
+
+    def create_project(self, payload):
+        if self.stored_id is not None:
+            payload = dict(payload, id=self.stored_id)
+        record = super().create_project(payload)
+        if self.answer_id is not None:
+            record = copy.deepcopy(next(p for p in self.projects if p["id"] == self.answer_id))
+        if self.answer_name is not None:
+            record["name"] = self.answer_name
+        return record
+
+
+@pytest.mark.parametrize("project_id", [NEW, None], ids=["with-id", "by-name"])
+def test_a_post_answered_with_another_project_fails_naming_both_and_writes_nothing_more(project_id):
+    client = AnsweringClient(answer_id=STAGING)
+    with pytest.raises(NeoStateError) as raised:
+        state.ensure_project(client, project_id, "New", {"name": "New", "tags": ["x"], "shared_with_team": True}, check_mode=False)
+    asked = "project %s (New)" % NEW if project_id else "project 'New'"
+    assert str(raised.value) == ("the API answered the POST of %s with the record of another existing project, project %s (Staging); "
+                                 "nothing more is written to either" % (asked, STAGING))
+    assert [call[0] for call in client.writes()] == ["create_project"]
+    assert next(p for p in client.projects if p["id"] == STAGING) == project(STAGING, "Staging")
+
+
+def test_a_post_whose_id_the_api_did_not_keep_fails_naming_both_ids():
+    fresh = "cccccccc-0000-4000-8000-0000000000cc"
+    client = AnsweringClient(stored_id=fresh)
+    with pytest.raises(NeoStateError) as raised:
+        state.ensure_project(client, NEW, "New", {"name": "New", "shared_with_team": True}, check_mode=False)
+    assert str(raised.value) == ("the API did not keep the id asked for: it answered the POST of project %s (New) with a new project %s, "
+                                 "so a re-run would create duplicates; nothing more is written to either" % (NEW, fresh))
+    assert [call[0] for call in client.writes()] == ["create_project"]
+
+
+def test_a_post_answered_with_another_name_fails():
+    client = AnsweringClient(answer_name="Other")
+    with pytest.raises(NeoStateError, match="answered the POST of project %s \\(New\\) with project %s named 'Other', not 'New'" % (NEW, NEW)):
+        state.ensure_project(client, NEW, "New", {"name": "New", "tags": ["x"]}, check_mode=False)
+    assert [call[0] for call in client.writes()] == ["create_project"]
 
 
 def test_a_refused_post_is_not_repeated():
