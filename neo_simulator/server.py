@@ -5,6 +5,7 @@ import contextlib
 import socket
 import socketserver
 import ssl
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -91,13 +92,37 @@ class _Handler(BaseHTTPRequestHandler):
         # With TLS the handshake happens here, in the connection's own thread (never in the
         # accept loop); a client that rejects the certificate or hangs up ends it quietly.
         if not isinstance(self.connection, ssl.SSLSocket):
-            super().handle()
+            try:
+                if not self._refused_tls_handshake():
+                    super().handle()
+            except ConnectionError:
+                # A client that hangs up before or while it is answered (e.g. after sending bytes
+                # that are no HTTP request): http.server would print a traceback for it.
+                self.close_connection = True
             return
         try:
             self.connection.do_handshake()
             super().handle()
         except (ssl.SSLError, ConnectionError):
             self.close_connection = True
+
+    def _refused_tls_handshake(self):
+        """True when the client opened with a TLS handshake on this plain-HTTP port: one line on
+        stderr, and a 400 as any HTTP server gives (the client then reports "wrong version number")."""
+        try:
+            start = self.connection.recv(3, socket.MSG_PEEK)
+        except OSError:  # nothing sent before the connection's idle timeout
+            return False
+        if len(start) < 3 or start[0] != 0x16 or start[1] != 0x03:  # a TLS handshake record
+            return False
+        sys.stderr.write("neo_simulator: a client from %s spoke TLS to this plain-HTTP port; its URL must start with http://, not https://\n"
+                         % self.client_address[0])
+        sys.stderr.flush()
+        # The whole handshake record is read first: unread bytes at close would make the answer a reset.
+        self.rfile.read(int.from_bytes(self.rfile.read(5)[3:5], "big"))
+        self.command, self.close_connection = None, True
+        self._send(error_reply(400, "invalid_request", "this port speaks plain HTTP, not TLS: use an http:// URL"))
+        return True
 
     def _handle(self):
         started = time.perf_counter()

@@ -10,6 +10,8 @@ applies an env ``fallback`` before a ``default``: ``api_url`` therefore comes fr
 """
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import env_fallback
 from ansible.module_utils.parsing.convert_bool import BOOLEANS
@@ -50,6 +52,19 @@ def with_credentials_from_env(args, environ):
     return dict(args, **found)
 
 
+def credential_variable(params, environ):
+    """The ``NEO_*`` variable the credential of the validated ``params`` was read from, None when the task gave it.
+
+    ``with_credentials_from_env`` reads the environment only for a task without a credential, so a
+    credential equal to its variable's value came from there. A task that passes that very value
+    (``lookup('env', 'NEO_API_KEY')``) names the same key: the variable is still where to look.
+    """
+    for option, variable in CREDENTIAL_ENV:
+        if params.get(option) is not None:
+            return variable if environ.get(variable) == params[option] else None
+    return None
+
+
 def check_environment(args, environ):
     """Errors of ``NEO_*`` variables the task relies on, naming the variable (not the option)."""
     value = environ.get("NEO_VALIDATE_CERTS")
@@ -60,10 +75,12 @@ def check_environment(args, environ):
             raise NeoConfigError("no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN")
 
 
-def client_from_params(params, **kwargs):
+def client_from_params(params, environ=None, **kwargs):
     """Build the one ``NeoClient`` of a task from its validated connection parameters.
 
-    ``kwargs`` pass the settings no option reaches: ``on_retry``, ``pool_size``, ``observer``.
+    ``environ`` (default ``os.environ``, which ``with_credentials_from_env`` read) tells where the
+    credential came from, for the messages of a rejected credential. ``kwargs`` pass the settings
+    no option reaches: ``on_retry``, ``pool_size``, ``observer``.
     Raises ``NeoConfigError`` with a message naming the bad option.
     """
     # Imported here, in the task's worker process. The controller's main process imports every
@@ -84,6 +101,7 @@ def client_from_params(params, **kwargs):
         ca_path=params.get("ca_path"),
         timeout=get("timeout", 30),
         retries=get("retries", 5),
+        credential_env=credential_variable(params, os.environ if environ is None else environ),
         **kwargs
     )
 

@@ -11,7 +11,9 @@ Every plugin talks to the Neo API through ``NeoClient`` only, so these rules hol
   sent in a POST, are scrubbed out of any text the API sends back), header values, request
   bodies or invisible format characters. ``reason`` says REASON_NOT_SENT for a connection that
   could not be made, REASON_TRANSPORT for one that failed after the request may have reached
-  the server.
+  the server. A failure to connect names the base URL and why (refused, a host name that did not
+  resolve, TLS to a plain-HTTP port); a 401 names the base URL and where the credential came
+  from (``credential_env``), so that whoever cannot see the settings knows what to check.
 * One ``requests.Session`` per client: proxies (``NO_PROXY`` included) and the CA bundle of the
   environment are requests' own. ``~/.netrc`` is never read and cookies are never sent back.
   Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
@@ -22,8 +24,9 @@ Every plugin talks to the Neo API through ``NeoClient`` only, so these rules hol
   502, 503, 504, dropped connections and time-outs; POST only on 429 and when the request surely
   never reached the server (a blind POST retry could create a duplicate). ``Retry-After``
   (seconds or HTTP date) is honoured up to ``MAX_RETRY_WAIT``, else full-jitter exponential
-  back-off. A proxy's 407 is never retried. One client (one task) sleeps at most
-  ``retry_budget`` = ``retries * MAX_RETRY_WAIT`` seconds, over all its requests and threads.
+  back-off. A proxy's 407 and a host name that does not resolve are never retried. One client
+  (one task) sleeps at most ``retry_budget`` = ``retries * MAX_RETRY_WAIT`` seconds, over all
+  its requests and threads.
 * After a 401 no further request is sent: every later call fails at once with reason
   REASON_NOT_ATTEMPTED, so callers can report their remaining work as not attempted.
 * Lists are read completely and consistently before anything is returned (``_list``).
@@ -36,6 +39,7 @@ import itertools
 import json
 import os
 import random
+import socket
 import sys
 import threading
 import time
@@ -187,10 +191,13 @@ class NeoClient:
     ``observer`` (None: nothing is recorded) is called with a dict of facts per HTTP attempt and
     per list page (``_observe_response``, ``_observe_page``): never a body, a record value, a
     credential or another header.
+    ``credential_env``: the environment variable the credential was read from (``NEO_API_KEY``,
+    ``NEO_API_TOKEN``), None when the task gave it; a 401 names it, for whoever cannot see the
+    credential (an AWX job's author).
     """
 
     def __init__(self, api_url=DEFAULT_API_URL, api_key=None, api_token=None, validate_certs=True, ca_path=None, timeout=30, retries=5,
-                 pool_size=8, on_retry=None, observer=None):
+                 pool_size=8, on_retry=None, observer=None, credential_env=None):
         if not HAS_REQUESTS:
             raise NeoConfigError("Failed to import the required Python library (requests) on the controller's Python %s; "
                                  "install it with pip install requests (see the collection's requirements.txt)" % sys.executable)
@@ -208,6 +215,12 @@ class NeoClient:
             if self._credential.startswith(API_KEY_PREFIX):
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
             credential = {"Authorization": "Bearer " + self._credential}
+        kind = "API key" if self.auth_scheme == "api_key" else "API token"
+        if credential_env:
+            self.credential_label, self.credential_hint = "the %s from %s" % (kind, credential_env), "check that variable"
+        else:
+            # Without the option's name: no event of the event source may name a credential option (its leak check).
+            self.credential_label, self.credential_hint = "the %s given in the task" % kind, "check the task's options, module_defaults and role variables"
         self.api_url = _normalise_api_url(api_url)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
             raise NeoConfigError("timeout must be a positive number of seconds")
@@ -511,7 +524,9 @@ class NeoClient:
                 description = self._describe_failure(failure, cause, watch.expired)
                 self._observe_response(method, path, params, attempt, started, None, description)
                 # _Retry.increment decides by the kind of failure (connecting or later) and the method.
-                retryable, answer, what = True, None, "failed (%s)" % description
+                # A host name that did not resolve is not retried: a typo in api_url would cost the
+                # whole back-off schedule before saying so.
+                retryable, answer, what = not _unresolved(cause), None, "failed (%s)" % description
             note = ""
             if retryable:
                 try:
@@ -530,10 +545,17 @@ class NeoClient:
                 raise self._transport_error(method, path, failure, cause, description, attempt, note, answered=response is not None)
             error = self._error_from_response(response, content, attempt, sensitive, note)
             if status == 401:
-                with self._lock:
-                    if self.credentials_rejected is None:
-                        self.credentials_rejected = "the API rejected the credentials earlier in this run (%s)" % error.message
+                error = self._credentials_rejected_error(error)
             raise error
+
+    def _credentials_rejected_error(self, error):
+        """The error of a 401, naming the base URL and where the credential came from (never the
+        credential); it also sets the message every later call of this client fails with."""
+        rejected = "the API at %s rejected %s" % (self.api_url, self.credential_label)
+        with self._lock:
+            if self.credentials_rejected is None:
+                self.credentials_rejected = "%s earlier in this run (%s): %s" % (rejected, error.message, self.credential_hint)
+        return self._error("%s; %s: %s" % (error.message, rejected, self.credential_hint), status=error.status, code=error.code, error_id=error.error_id)
 
     def _take_from_budget(self, wait):
         """``wait``, taken from the retry budget; None (and no later retry either) when it would overdraw it."""
@@ -569,21 +591,29 @@ class NeoClient:
         exceptions = requests.exceptions
         if expired or isinstance(exc, exceptions.ReadTimeout) or isinstance(cause, ReadTimeoutError):
             return "timed out after %s s" % self.timeout
+        # Whatever fails before a connection is made names the base URL: the one thing to check
+        # when the author of a job cannot see its settings.
         if isinstance(exc, exceptions.ConnectTimeout):
-            return "could not connect within %s s" % self.timeout
+            return "could not connect to %s within %s s" % (self.api_url, self.timeout)
         if isinstance(exc, exceptions.ProxyError):
-            return PROXY_407 if "407" in str(exc) else "could not connect through the proxy"
+            return PROXY_407 if "407" in str(exc) else "could not connect to %s through the proxy" % self.api_url
         if isinstance(exc, exceptions.SSLError):
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-                return "TLS certificate verification failed (validate_certs, ca_path)"
-            return "TLS handshake failed"
+                return "TLS certificate verification failed for %s (validate_certs, ca_path)" % self.api_url
+            if "WRONG_VERSION_NUMBER" in str(exc).upper():  # the answer to the TLS handshake was no TLS: plain HTTP
+                return "the server at %s does not speak TLS on that port: is the URL http://?" % self.api_url
+            return "TLS handshake with %s failed" % self.api_url
         if isinstance(exc, exceptions.ChunkedEncodingError):
             return "connection dropped while reading the response"
         if isinstance(exc, exceptions.ContentDecodingError):
             return "the response body could not be decoded"
         if isinstance(exc, exceptions.ConnectionError):
+            if _unresolved(cause):
+                return "could not connect to %s: the host name %s did not resolve" % (self.api_url, urlsplit(self.api_url).hostname)
             if isinstance(cause, NewConnectionError):
-                return "could not connect (connection refused or name not resolved)"
+                error = _os_error(cause)
+                why = "connection refused" if isinstance(error, ConnectionRefusedError) else one_line(getattr(error, "strerror", None) or "no connection", 80)
+                return "could not connect to %s (%s)" % (self.api_url, why.lower())
             return "connection dropped"
         return "request error"
 
@@ -693,6 +723,17 @@ def _loads(content, invalid=None):
         return json.loads(content)
     except (ValueError, RecursionError, UnicodeDecodeError, TypeError):
         return invalid
+
+
+def _os_error(cause):
+    """The socket error under a urllib3 connect error (raised from it, or while handling it), or None."""
+    error = cause.__cause__ or cause.__context__
+    return error if isinstance(error, OSError) else None
+
+
+def _unresolved(cause):
+    """Whether a connect error is a host name that did not resolve (urllib3 2's NameResolutionError, 1.26's NewConnectionError)."""
+    return isinstance(cause, NewConnectionError) and isinstance(_os_error(cause), socket.gaierror)
 
 
 def _cause(exc):

@@ -407,9 +407,11 @@ def test_oversized_list_body_fails_that_scope_clearly(policy_sim, run_playbook, 
 
 # --------------------------------------------------------------------------- credentials rejected
 
-REJECTED = ("the API rejected the credentials earlier in this run "
-            "(Neo API 401 unauthorized (error_id X): unauthorized request: injected fault)")
-UNAUTHORIZED = "Neo API 401 unauthorized (error_id X): unauthorized request: injected fault"
+# URL stands for the simulator's base URL, which the messages name with the credential's source.
+REJECTED = ("the API at URL rejected the API key from NEO_API_KEY earlier in this run "
+            "(Neo API 401 unauthorized (error_id X): unauthorized request: injected fault): check that variable")
+UNAUTHORIZED = ("Neo API 401 unauthorized (error_id X): unauthorized request: injected fault; "
+                "the API at URL rejected the API key from NEO_API_KEY: check that variable")
 
 # (id, skip: requests answered before the first 401, secrets, scopes, summary, failure line, secrets applied)
 AFTER_N = [
@@ -435,12 +437,12 @@ def test_after_a_401_no_request_is_sent_and_the_rest_is_not_attempted(policy_sim
     run = run_role(policy_sim, run_playbook, tmp_path, retries=5)
     fact = run.task(POLICY_TASK)
     assert counts(fact) == summary
-    assert_entries(fact, expected_entries(secrets=secrets, scopes=scopes))
+    assert_entries(json.loads(json.dumps(fact).replace(policy_sim.url, "URL")), expected_entries(secrets=secrets, scopes=scopes))
     assert policy_sim.flags() == final_flags(applied)
     counters = policy_sim.counters()
     assert counters["total"] == skip + 1 and counters["by_status"] == {"200": skip, "401": 1}  # nothing after the 401
     assert fact["api_retries"] == 0
-    assert role_failure(run) == failure
+    assert role_failure(run).replace(policy_sim.url, "URL") == failure
     assert_report(run, tmp_path, fact)
     assert_nothing_secret(run, tmp_path, policy_sim)
 

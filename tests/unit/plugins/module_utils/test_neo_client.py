@@ -671,7 +671,8 @@ def test_after_a_401_no_request_is_sent(stub):
     first = raises_api_error(client.list_secrets)
     assert first.status == 401 and first.reason is None
     second = raises_api_error(client.update_secret, SECRET_PERSONAL_SLACK, True)
-    assert second.reason == REASON_NOT_ATTEMPTED and str(second).startswith("the API rejected the credentials earlier in this run (Neo API 401")
+    assert second.reason == REASON_NOT_ATTEMPTED
+    assert str(second).startswith("the API at %s rejected the API key given in the task earlier in this run (Neo API 401" % stub.url)
     assert len(stub.requests) == 1
 
 
