@@ -665,11 +665,17 @@ class NeoClient:
         return NeoApiError(self._scrub(message, sensitive), **fields)
 
     def _scrub(self, text, sensitive=()):
-        text = text.replace(self._credential, REDACTED)
+        """``text`` without the ``sensitive`` texts (as sent and JSON-escaped) and the credential, longest first.
+
+        Longest first: a value that contains the credential (or another value) must go whole;
+        masking the shorter one first would leave the rest of the value readable around the mask.
+        """
+        forms = {self._credential}
         for secret in sensitive:
             if isinstance(secret, str) and secret:
-                for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
-                    text = text.replace(form, REDACTED)
+                forms.update((secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]))
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
         return text
 
     def _transport_error(self, method, path, exc, cause, description, attempts, note, answered):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
+    REASON_INVALID_RECORD,
     NeoAmbiguousError,
     NeoApiError,
     NeoInputError,
@@ -64,11 +65,29 @@ def scope_label(project_id, project_name=None):
 
 
 def current_tags(record):
-    """The tags of a project record as a set of trimmed strings (None when the record carries none)."""
+    """The tags of a project record as a set of trimmed strings: empty for null, None when the record
+    carries no tags or tags that are not a list of strings (they match no wanted tags, and are never guessed)."""
     tags = record.get("tags", ())
     if not isinstance(tags, list):
         return frozenset() if tags is None else None
-    return frozenset(tag.strip() for tag in tags if isinstance(tag, str))
+    if not all(isinstance(tag, str) for tag in tags):
+        return None
+    return frozenset(tag.strip() for tag in tags)
+
+
+_JSON_KINDS = {str: "a string", dict: "an object", list: "a list", bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
+
+
+def json_kind(value):
+    """What a JSON value of the API is, in words (``a string``, ``an object`` ...), without showing it."""
+    return _JSON_KINDS.get(type(value), "an object")
+
+
+def _shape(tags):
+    """What tags that are not a list of strings are, in words, without showing them (API text may hold anything)."""
+    if isinstance(tags, list):
+        return "a list holding %s" % next(json_kind(tag) for tag in tags if not isinstance(tag, str))
+    return json_kind(tags)
 
 
 def naming_project(err, project_id, label):
@@ -107,7 +126,17 @@ class ProjectDirectory:
         return self.names.get(project_id)
 
     def tags(self, project_id):
-        return current_tags(self._records.get(project_id, {})) or frozenset()
+        """The tags of a listed project (empty when it has none or is not listed).
+
+        NeoApiError naming the project when the API sent tags that are not a list of strings: which
+        ``project_tags`` rule covers it cannot be decided, and a guess would drop it silently.
+        """
+        record = self._records.get(project_id, {})
+        tags = current_tags(record)
+        if tags is None and record.get("tags") is not None:
+            raise NeoApiError("%s: the API sent tags that are %s, not a list of strings: project_tags cannot be decided for it"
+                              % (self.label(project_id), _shape(record["tags"])), reason=REASON_INVALID_RECORD)
+        return tags or frozenset()
 
     def label(self, project_id):
         return scope_label(project_id, self.name(project_id))

@@ -31,9 +31,13 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 
 
 def redact(result, no_log_values):
-    """The result without any value of a ``no_log`` option, as ``AnsibleModule`` guarantees."""
+    """The result without any value of a ``no_log`` option, as ``AnsibleModule`` guarantees.
+
+    The values are masked longest first (ansible-core masks them in the order given): a secret
+    value that contains the API key must go whole, not leave its ends around a masked key.
+    """
     # An empty value would be "found" between every two characters.
-    return remove_values(result, {value for value in no_log_values if value})
+    return remove_values(result, sorted({value for value in no_log_values if value}, key=len, reverse=True))
 
 
 def _validation_message(action, errors):

@@ -13,9 +13,8 @@ import json
 import os
 import tempfile
 
-from ansible.module_utils.common.parameters import remove_values
-
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoInputError
+from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import redact
 
 
 class PrivateFile:
@@ -47,7 +46,7 @@ class PrivateFile:
         """Write ``text`` with every ``no_log`` value masked; returns the path."""
         if no_log_values:
             # The text may be JSON, where a value's quotes and backslashes appear escaped.
-            text = remove_values(text, set(no_log_values) | {json.dumps(value)[1:-1] for value in no_log_values if value})
+            text = redact(text, set(no_log_values) | {json.dumps(value)[1:-1] for value in no_log_values if value})
         directory = os.path.dirname(self.path)
         handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(self.path), dir=directory)
         try:

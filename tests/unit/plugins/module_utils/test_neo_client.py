@@ -882,3 +882,31 @@ def test_a_redirect_of_a_post_never_shows_the_value(stub):
     stub.reply(b"", status=307, headers={"Location": "https://elsewhere.example.test/?v=CANARY-in-location"})
     error = raises_api_error(make_client(stub.url).create_secret, "S1", "CANARY-in-location")
     assert "CANARY-in-location" not in str(error) and "redirects are not followed" in str(error)
+
+
+# --- scrub order: a value that holds the credential -------------------------------------------------
+
+VALUE_AROUND_KEY = "VALPREFIX7-%s-VALSUFFIX7" % ALICE_KEY  # a secret value that contains the API key
+
+
+def test_a_value_holding_the_api_key_is_scrubbed_whole_from_an_echoed_error(sim):
+    """The API quotes the body and the credential: the value goes whole, then the key; no piece of the value is left."""
+    sim.faults({"kind": "status", "status": 400, "method": "POST", "path": "/api/v1/secrets", "echo_body": True, "echo_credentials": True,
+                "times": 1})
+    error = raises_api_error(make_client(sim.url).create_secret, "LEAK_TEST_AROUND_KEY", VALUE_AROUND_KEY)
+    message = repr(vars(error)) + str(error)
+    for piece in (VALUE_AROUND_KEY, ALICE_KEY, "VALPREFIX7", "VALSUFFIX7"):
+        assert piece not in message
+    assert error.status == 400 and "refused body" in str(error) and "********" in str(error)
+    assert route_count(sim, POST_SECRETS) == 1
+    assert "LEAK_TEST_AROUND_KEY" not in {secret["name"] for secret in sim.state()["secrets"]}
+
+
+def test_scrub_masks_the_longest_text_first(sim):
+    """A sensitive text inside the credential (or the credential inside it) never leaves the rest of the longer one visible."""
+    client = make_client(sim.url)
+    inside_key = ALICE_KEY[7:19]
+    assert client._scrub("key %s and %s" % (ALICE_KEY, inside_key), (inside_key,)) == "key ******** and ********"
+    assert client._scrub("body %s" % json.dumps({"value": VALUE_AROUND_KEY}), (VALUE_AROUND_KEY,)) == 'body {"value": "********"}'
+    quoted = 'say "%s"' % ALICE_KEY
+    assert client._scrub(json.dumps({"value": quoted}), (quoted,)) == '{"value": "********"}'

@@ -16,6 +16,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects
     ALL_PROJECTS,
     ProjectDirectory,
     canonical_id,
+    current_tags,
     is_uuid,
     naming_project,
     normalize_id,
@@ -244,3 +245,34 @@ def test_resolve_ref_reads_the_project_list_for_a_name_only():
     assert resolve_ref(client, "Payments", "project", missing_ok=True) is None
     with pytest.raises(NeoNotFound, match="^project: no project named 'Payments'"):
         resolve_ref(client, "Payments", "project")
+
+
+# ---------------------------------------------------------------- tags: a list of strings, or nothing is guessed
+
+
+@pytest.mark.parametrize("tags,expected", [
+    (["prod", " eu "], frozenset({"prod", "eu"})), ([], frozenset()), (None, frozenset()),
+    ("prod", None), ({"prod": True}, None), (["prod", 1], None), (["prod", None], None), ([["prod"]], None),
+])
+def test_current_tags_is_a_set_of_strings_or_none(tags, expected):
+    assert current_tags({"id": PROD, "tags": tags}) == expected
+    assert current_tags({"id": PROD}) is None  # not carried: not known to match anything
+
+
+@pytest.mark.parametrize("tags,shape", [
+    ("prod", "a string"), ({"prod": True}, "an object"), (["prod", 1], "a list holding a number"),
+    (["prod", None], "a list holding null"), ([["prod"]], "a list holding a list"), (True, "a boolean"),
+])
+def test_directory_tags_that_are_not_a_list_of_strings_fail_naming_the_project(tags, shape):
+    directory = ProjectDirectory([{"id": PROD, "name": "Production", "tags": tags}, {"id": STAGING, "name": "Staging", "tags": ["eu"]}])
+    with pytest.raises(NeoApiError) as info:
+        directory.tags(PROD)
+    assert str(info.value) == ("project %s (Production): the API sent tags that are %s, not a list of strings: project_tags cannot be "
+                               "decided for it" % (PROD, shape))
+    assert info.value.reason == "invalid record" and info.value.status is None
+    assert directory.tags(STAGING) == frozenset({"eu"})
+
+
+def test_directory_tags_null_missing_or_unlisted_are_none():
+    directory = ProjectDirectory([{"id": PROD, "name": "Production", "tags": None}, {"id": STAGING, "name": "Staging"}])
+    assert directory.tags(PROD) == directory.tags(STAGING) == directory.tags(UNLISTED) == frozenset()
