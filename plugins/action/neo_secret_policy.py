@@ -45,6 +45,17 @@ def _attention_first(entries, limit, list_compliant):
     return listed, sum(map(len, by_status.values())) - len(listed)
 
 
+def _expiring_soon(exceptions_status, warn_days, limit=10):
+    """One line naming the exceptions marked ``expiring_soon`` (None without any), for the table."""
+    soon = [exception for exception in exceptions_status if exception["expiring_soon"]]
+    if not soon:
+        return None
+    named = ["%s (exceptions[%d]) on %s" % (safe_text(exception["name"] or exception["secret_id"]), exception["index"], exception["expires"])
+             for exception in soon[:limit]]
+    return "%s expiring within %s: %s%s" % (plural(len(soon), "exception"), plural(warn_days, "day"), ", ".join(named),
+                                             ", ..." if len(soon) > limit else "")
+
+
 def policy_diff(entries, check_mode):
     """One line per secret the run changes (or would change in check mode), capped at DIFF_MAX_LINES."""
     wanted = policy.STATUS_DRIFTED if check_mode else policy.STATUS_CHANGED
@@ -72,8 +83,16 @@ class ActionModule(NeoActionBase):
         defer_failure={"type": "bool", "default": False},
     )
 
+    def _validated_parameters(self):
+        exceptions = self._task.args.get("exceptions")
+        if isinstance(exceptions, str):
+            # ansible-core 2.16: a templated list holding a YAML date arrives as its Python text.
+            self._task.args = dict(self._task.args, exceptions=policy.exceptions_from_text(exceptions))
+        return super()._validated_parameters()
+
     def check_input(self, params):
-        params["rules"], params["exceptions"] = policy.compile_policy(params["rules"], params["exceptions"])
+        params["rules"], params["exceptions"] = policy.compile_policy(params["rules"], params["exceptions"], params["exceptions_max_days"],
+                                                                      params["exceptions_require_owner"], params["exceptions_warn_days"])
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
             raise NeoInputError("concurrency: must be between 1 and %d (got %d)" % (MAX_CONCURRENCY, params["concurrency"]))
         if params["entries_limit"] < 0:
@@ -119,7 +138,7 @@ class ActionModule(NeoActionBase):
 
         entries = policy.apply_results(plan, outcomes, check_mode=check_mode)
         rules_status = policy.rules_report(rules, plan)
-        exceptions_status = policy.exceptions_report(exceptions, plan, today)
+        exceptions_status = policy.exceptions_report(exceptions, plan, today, params["exceptions_warn_days"])
         summary = policy.summarize(entries, plan.projects_count, plan.compliant_unlisted, rules=rules_status,
                                    exceptions=policy.exceptions_summary(exceptions_status))
         for warning in policy.policy_warnings(rules_status, exceptions_status):
@@ -136,7 +155,8 @@ class ActionModule(NeoActionBase):
             "exceptions": exceptions_status,
             "changed": bool(summary["drifted"] if check_mode else summary["changed"]),
             "policy_failed": failure is not None,
-            "table": self._report_text(shown, left_out, bool(reports), summary, check_mode, failure),
+            "table": self._report_text(shown, left_out, bool(reports), summary, check_mode, failure,
+                                       _expiring_soon(exceptions_status, params["exceptions_warn_days"])),
         }
         if diff:
             result["diff"] = {"prepared": policy_diff(entries, check_mode)}
@@ -147,7 +167,7 @@ class ActionModule(NeoActionBase):
         if reports:
             document = {"generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                         "mode": "check" if check_mode else "apply", "failure": failure, "summary": summary, "rules": rules_status,
-                        "exceptions": exceptions_status, "entries": entries}
+                        "exceptions": exceptions_status, "exceptions_warn_days": params["exceptions_warn_days"], "entries": entries}
             result.update(self._write_reports(reports, document))
         if failure is not None:
             # Deferred, the failure is left to a later task, which can show the report first.
@@ -160,12 +180,14 @@ class ActionModule(NeoActionBase):
         return {option: report.write(renderers[option](document), self.no_log_values) for option, report in reports.items()}
 
     @staticmethod
-    def _report_text(rows, left_out, has_report, summary, check_mode, failure):
-        """The table, closed by the counts and the reason of a failure (what the role shows)."""
+    def _report_text(rows, left_out, has_report, summary, check_mode, failure, expiring=None):
+        """The table, the exceptions expiring soon, then the counts and the reason of a failure (what the role shows)."""
         counts = " ".join("%s=%d" % (key, summary[key]) for key in SUMMARY_KEYS)
         # With every row left out, render_table's "all comply" would be a lie: say what was left out.
         text = render_table(rows, summary) if rows or not left_out else "(no rows shown)"
         if left_out:
             text += "\n... and %d more %s" % (left_out, "in the report" if has_report else "(raise entries_limit, or write a report)")
+        if expiring:
+            text += "\n" + expiring
         text = "%s\n%s: %s" % (text, "drift report (check mode)" if check_mode else "policy applied", counts)
         return text if failure is None else "%s\n%s" % (text, failure)

@@ -31,12 +31,17 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     EXCEPTION_IN_FORCE,
     EXCEPTION_UNMATCHED,
     EXPIRING_SOON_DAYS,
+    RULE_ALWAYS_SHADOWED,
+    RULE_COVERS_NO_PROJECT,
+    RULE_NOTHING_MATCHED,
+    RULE_SHADOWED_THIS_RUN,
     STATUS_CHANGED,
     STATUS_COMPLIANT,
     STATUS_DRIFTED,
     STATUS_FAILED,
     STATUS_NOT_ATTEMPTED,
     STATUSES_BY_ATTENTION,
+    and_list,
     flag_text,
 )
 
@@ -67,6 +72,10 @@ _MD_REFERENCES = {
     "|": "&#124;", "~": "&#126;", "$": "&#36;", "@": "&#64;", "_": "&#95;", ".": "&#46;", ":": "&#58;",
 }
 _AUTOLINK_SCHEMES = ("http", "https", "ftp", "mailto", "xmpp")
+# What a code span may hold as it is: no character CommonMark, GFM tables or Python-Markdown read in one (` | \),
+# none that would read as HTML or formatting in the raw text (< > & * ~ $), no blank at either end. Inside a
+# code span no renderer makes emphasis, links or mentions, so "_", "@" and ":" are plain (PROD_DB, an e-mail owner).
+_CODE_SPAN_SAFE = re.compile(r"[\w@./:+=,#%!?'\"()\[\]-]+(?: +[\w@./:+=,#%!?'\"()\[\]-]+)*", re.ASCII)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,6 +95,11 @@ def _text(value, limit=_MAX_NAME):
 def _line(value, limit=_MAX_NOTE):
     """``value`` as one safe line (whitespace folded): for error texts and reasons."""
     return _NOT_XML.sub(REPLACEMENT, one_line(value, limit))
+
+
+def _required_text(entry):
+    """The flag the policy requires, as reports show it: a secret no rule could decide has none."""
+    return "not decided" if entry.get("after") is None and entry.get("status") == STATUS_FAILED else flag_text(entry.get("after"))
 
 
 def _is_scope_entry(entry):
@@ -212,7 +226,7 @@ def _junit_case(entry, classname, check_mode, rule_names):
             reason = _line(error or "the secrets of this scope could not be read")
             kind, inner = "errors", _element("error", reason, STATUS_FAILED, "the secrets of this scope could not be read: %s" % reason)
         return kind, "%s>%s\n    </testcase>" % (opening, inner)
-    actual, expected = flag_text(entry.get("before")), flag_text(entry.get("after"))
+    actual, expected = flag_text(entry.get("before")), _required_text(entry)
     decision = _decision(entry, rule_names)
     if status == STATUS_COMPLIANT or status == STATUS_CHANGED:
         if status == STATUS_COMPLIANT:
@@ -305,8 +319,17 @@ def markdown_text(value, limit=_MAX_NAME, line=False):
 
 
 def markdown_code(value, limit=_MAX_NAME):
-    """An identifier in code style. Raw ``<code>`` (not a code span): references work inside it,
-    so ``|`` cannot split a table row, and GitHub does not turn an ``@name`` in it into a mention."""
+    """An identifier in code style: a code span (a name between backticks), plain Markdown that reads well as raw text too
+    (a terminal, Slack, Teams), when the text is made only of characters that mean nothing there.
+
+    Any other text is raw ``<code>`` with character references: a backtick would end a code span,
+    ``|`` splits a table row even inside one, a backslash or ``<`` reads differently across renderers,
+    and blanks at either end are trimmed. References work inside ``<code>`` and GitHub does not turn
+    an ``@name`` in it into a mention.
+    """
+    text = _text(value, limit)
+    if _CODE_SPAN_SAFE.fullmatch(text):
+        return "`%s`" % text
     return "<code>%s</code>" % markdown_text(value, limit)
 
 
@@ -374,14 +397,16 @@ def _problems(check_mode, entries, rule_names, max_rows):
     if not rows:
         return []
     title = "Not compliant" if check_mode else "Changes and failures"
-    header = ("Scope", "Secret", "default_available (actual %s expected)" % _ARROW, "Status", "Rule / exception", "Note")
+    # Check mode compares what is with what the policy wants; an apply run shows what it changed (or failed to).
+    flags_header = "default_available (%s)" % (("actual %s expected" if check_mode else "before %s after") % _ARROW)
+    header = ("Scope", "Secret", flags_header, "Status", "Rule / exception", "Note")
     cells = []
     for entry in rows[:max_rows]:
         status, error = entry["status"], entry["error"]
         if _is_scope_entry(entry):
             secret, flags = "*%s*" % ALL_SECRETS, _DASH
         else:
-            secret, flags = markdown_code(_secret_name(entry)), "%s %s %s" % (flag_text(entry["before"]), _ARROW, flag_text(entry["after"]))
+            secret, flags = markdown_code(_secret_name(entry)), "%s %s %s" % (flag_text(entry["before"]), _ARROW, _required_text(entry))
         cells.append((_scope_name(entry, markdown_code), secret, flags, "not attempted" if status == STATUS_NOT_ATTEMPTED else markdown_text(status, 40),
                       _md_decision(entry, rule_names), "" if error is None else markdown_text(error, _MAX_NOTE, line=True)))
     lines = ["### %s (%d)" % (title, len(rows)), ""]
@@ -403,7 +428,7 @@ def _md_target(exception):
 
 
 _EXCEPTION_SECTIONS = (
-    (EXCEPTION_IN_FORCE, "Exceptions in force", "Expiring soonest first; %s: expires within %d days." % (_WARNING, EXPIRING_SOON_DAYS),
+    (EXCEPTION_IN_FORCE, "Exceptions in force", "Expiring soonest first; %s: expires within %%d days." % _WARNING,
      ("Expires", "Days left", "Secret", "Scope", "default_available", "Matched", "Owner", "Reason")),
     (EXCEPTION_EXPIRED, "Expired exceptions", "No longer applied: the rules decide these secrets again. Renew or remove them.",
      ("Expired", "Days ago", "Secret", "Scope", "Owner", "Reason")),
@@ -412,7 +437,8 @@ _EXCEPTION_SECTIONS = (
 )
 
 
-def _exceptions(exceptions):
+def _exceptions(exceptions, warn_days):
+    """The exceptions by status; the in-force note names ``warn_days`` (``exceptions_warn_days``), which set the ``expiring_soon`` marks."""
     lines = []
     for status, title, note, header in _EXCEPTION_SECTIONS:
         chosen = sorted((item for item in exceptions if item["status"] == status), key=operator.itemgetter("days_left", "expires", "index"))
@@ -424,13 +450,22 @@ def _exceptions(exceptions):
             row = [markdown_text(exception["expires"], 40), *_md_target(exception), _DASH if owner is None else markdown_code(owner, 120),
                    markdown_text(exception["reason"], _MAX_NOTE, line=True)]
             if status == EXCEPTION_IN_FORCE:
-                row[1:1] = ["%s %d" % (_WARNING, days) if days <= EXPIRING_SOON_DAYS else str(days)]
+                row[1:1] = ["%s %d" % (_WARNING, days) if exception.get("expiring_soon", days <= warn_days) else str(days)]
                 row[4:4] = [flag_text(exception["default_available"]), str(exception["matched"])]
             elif status == EXCEPTION_EXPIRED:
                 row[1:1] = [str(abs(days))]
             rows.append(row)
+        note = note % warn_days if status == EXCEPTION_IN_FORCE else note
         lines += ["### %s (%d)" % (title, len(chosen)), "", note, ""] + markdown_table(header, rows) + [""]
     return lines
+
+
+_RULE_STATUS_TEXT = {
+    RULE_COVERS_NO_PROJECT: "never decides: it covers no project the caller can see",
+    RULE_ALWAYS_SHADOWED: "never decides: every secret it can match is decided first by %s",
+    RULE_SHADOWED_THIS_RUN: "every secret it matched was decided first by %s",
+    RULE_NOTHING_MATCHED: "matched no secret this run",
+}
 
 
 def _idle_rules(rules, entries):
@@ -438,12 +473,18 @@ def _idle_rules(rules, entries):
     if not idle:
         return []
     lines = ["### Rules that decided nothing (%d)" % len(idle), "",
-             "No covered secret was decided by these rules: an earlier rule or an exception may decide the same secrets first "
-             "(shadowing), or a pattern or a project may be mistyped."]
+             "No covered secret was decided by these rules. One that never decides is shadowed, or its projects match none "
+             "(it is warned about); the others may decide secrets added later, or a pattern may be mistyped."]
     if any(_is_scope_entry(entry) for entry in entries):
         lines[-1] += " Some scopes could not be read, which can also explain it."
     lines.append("")
-    lines += ["- `rules[%d]`%s" % (rule["index"], "" if rule["name"] is None else " %s" % markdown_code(rule["name"], 120)) for rule in idle]
+    for rule in idle:
+        line = "- `rules[%d]`%s" % (rule["index"], "" if rule["name"] is None else " %s" % markdown_code(rule["name"], 120))
+        why = _RULE_STATUS_TEXT.get(rule.get("status"))
+        if why is not None:
+            shadowed_by = [markdown_code(label, 40) for label in rule.get("shadowed_by") or ()]
+            line += ": " + (why % and_list(shadowed_by) if "%s" in why else why)
+        lines.append(line)
     return lines + [""]
 
 
@@ -460,7 +501,7 @@ def render_markdown(document, max_rows=DEFAULT_MAX_ROWS):
     when = markdown_text(document.get("generated_at") or "unknown time", 40)
     lines += ["Generated %s (UTC) in %s." % (when, "check mode: nothing was changed" if check_mode else "apply mode"), ""]
     lines += _problems(check_mode, entries, _rule_names(rules), max(0, int(max_rows)))
-    lines += _exceptions(document["exceptions"])
+    lines += _exceptions(document["exceptions"], document.get("exceptions_warn_days", EXPIRING_SOON_DAYS))
     lines += _idle_rules(rules, entries)
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -481,7 +522,7 @@ def render_table(entries, summary=None):
         if _is_scope_entry(entry):
             flags = "-"
         else:
-            flags = "%s -> %s" % (flag_text(entry["before"]), flag_text(entry["after"]))
+            flags = "%s -> %s" % (flag_text(entry["before"]), _required_text(entry))
         rows.append((_text(_scope_name(entry), 80), _text(_secret_name(entry), 60), flags, entry["status"], _text(entry.get("error"))))
     if not rows:
         checked = (summary or {}).get("checked", 0)

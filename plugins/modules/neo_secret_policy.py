@@ -51,7 +51,9 @@ options:
         type: list
         elements: str
       projects:
-        description: Project ids or names, or V(*) for every project the caller sees.
+        description:
+          - Project ids or names, or V(*) for every project the caller sees.
+          - A string is a comma-separated list (V(Production, Staging)), as for Ansible's own list options.
         type: raw
         default: "*"
       exclude_projects:
@@ -113,12 +115,35 @@ options:
         type: str
         required: true
       expires:
-        description: The last day (V(YYYY-MM-DD), compared with the controller's UTC date) the exception is in force.
+        description:
+          - The last day (V(YYYY-MM-DD), compared with the controller's UTC date) the exception is in force.
+          - The date YAML makes of an unquoted V(2027-01-31) works as the text does; a date with a time counts as its day.
         type: str
         required: true
       owner:
-        description: Who answers for the exception.
+        description: Who answers for the exception. Required with O(exceptions_require_owner).
         type: str
+  exceptions_max_days:
+    description:
+      - The longest an exception may run, in days from the controller's UTC date. An exception whose
+        O(exceptions[].expires) is later fails the task before any request, naming it (C(exceptions[1].expires)).
+      - Unset, any date is accepted.
+    version_added: 0.2.0
+    type: int
+  exceptions_require_owner:
+    description:
+      - Whether every exception must name its O(exceptions[].owner); one without fails the task before any request, naming it.
+      - Off by default, so that policies written without owners keep working.
+    version_added: 0.2.0
+    type: bool
+    default: false
+  exceptions_warn_days:
+    description:
+      - An exception not expired that ends within this many days is marked C(expiring_soon) in RV(exceptions) and the
+        JSON report, and with a warning sign in the Markdown report.
+    version_added: 0.2.0
+    type: int
+    default: 14
   junit_path:
     description:
       - Write a JUnit XML report to this path on the controller, in check mode too, for CI test-report views (GitLab,
@@ -161,8 +186,8 @@ options:
   report_path:
     description:
       - Write the report as JSON to this path on the controller, in check mode too - C(generated_at) (UTC), C(mode)
-        (C(check) or C(apply)), C(failure), C(summary), C(rules), C(exceptions) and C(entries), with every covered secret
-        (compliant ones included).
+        (C(check) or C(apply)), C(failure), C(summary), C(rules), C(exceptions), C(exceptions_warn_days) and C(entries),
+        with every covered secret (compliant ones included).
       - The file is created with mode 0600 and passes the same redaction as the task result. A report an earlier run
         left at this path is removed before the first request, so a run that dies never leaves an old report looking
         like its own.
@@ -255,13 +280,13 @@ summary:
       description: Secrets updated by this run.
       type: int
     failed:
-      description: Secrets whose update failed plus scopes that could not be read.
+      description: Secrets whose update failed or that no rule could decide, plus scopes that could not be read or whose project tags could not be read.
       type: int
     not_attempted:
       description: Secrets whose update was not sent plus scopes not requested, because the API rejected the credentials earlier in the run.
       type: int
     rules:
-      description: Each rule with how many secrets it decided; a rule that decided nothing is also warned about.
+      description: Each rule with how many secrets it decided. Only a rule that can never decide (shadowed by earlier rules or exceptions, or covering no project) is also warned about.
       type: list
       elements: dict
       contains:
@@ -279,7 +304,9 @@ summary:
       version_added: 0.2.0
       type: dict
 exceptions:
-  description: Each exception with its C(status) (C(in_force), C(expired), C(unmatched)), C(days_left) and C(matched).
+  description:
+    - Each exception with its C(status) (C(in_force), C(expired), C(unmatched)), C(days_left), C(matched) and
+      C(expiring_soon) (not expired, and C(days_left) at most O(exceptions_warn_days)).
   returned: success or per-item failure
   version_added: 0.2.0
   type: list
@@ -323,7 +350,10 @@ entries:
       description: C(default_available) as read.
       type: bool
     after:
-      description: C(default_available) required by the policy.
+      description:
+        - C(default_available) required by the policy.
+        - Null for a secret no rule could decide (status C(failed)), for example a C(created_by) rule and a record whose
+          C(created_by_agent) is not a boolean.
       type: bool
     rule:
       description: Index of the deciding rule.
@@ -352,8 +382,9 @@ entries:
 table:
   description:
     - The entries that are not compliant (all entries with O(list_compliant)) as a fixed-width text table, for play
-      output, closed by a line of counts and, when the policy failed, by the reason (RV(msg)). With no rows it says
-      that all covered secrets comply, or that no secret is covered.
+      output, then a line naming the exceptions expiring within O(exceptions_warn_days) (when there are any), closed by a
+      line of counts and, when the policy failed, by the reason (RV(msg)). With no rows it says that all covered secrets
+      comply, or that no secret is covered.
   returned: success or per-item failure
   type: str
 policy_failed:

@@ -11,7 +11,7 @@ import random
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import event, given, settings, strategies as st
 
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     NeoAmbiguousError,
@@ -30,6 +30,8 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy i
     Scopes,
     apply_results,
     build_plan,
+    comma_separated,
+    exceptions_from_text,
     exceptions_report,
     exceptions_summary,
     failure_reason,
@@ -114,7 +116,8 @@ def plan_for(raw_rules, secrets_by_scope, projects=UNIQUE_PROJECTS, list_complia
     ({"rules": ["A"]}, "Elements value for option 'rules' is of type"),
     ({"rules": [rule(["A"], True, projcts="*")]}, "unsupported parameters: rules.projcts. Supported parameters include: created_by, default_available, "
                                                   "exclude, exclude_projects, match, name, personal, project_tags, projects."),
-    ({"rules": [], "rulez": []}, "unsupported parameters: rulez. Supported parameters include: exceptions, rules."),
+    ({"rules": [], "rulez": []}, "unsupported parameters: rulez. Supported parameters include: exceptions, exceptions_max_days, "
+                                 "exceptions_require_owner, exceptions_warn_days, rules."),
     ({"rules": [{"default_available": True}]}, "missing required arguments: match found in rules"),
     ({"rules": [{"match": ["A"]}]}, "missing required arguments: default_available found in rules"),
     ({"rules": [rule(["A"], None)]}, "argument 'default_available' is of type"),
@@ -147,7 +150,8 @@ def test_the_argument_spec_checks_types_required_options_and_unknown_keys(args, 
     ([rule([], True)], "[0].match", "must be a non-empty list of name patterns"),
     ([rule(["A"], True), rule(["A"], True), rule([], True)], "[2].match", "must be a non-empty list of name patterns"),
     ([rule(["A", ""], True)], "[0].match[1]", "must be a non-empty string (a name pattern)"),
-    ([rule(["A"], True, projects="Production")], "[0].projects", "must be '*' or a list of project ids or names, got 'Production'"),
+    ([rule(["A"], True, projects=42)], "[0].projects", "must be '*' or a list of project ids or names, got int"),
+    ([rule(["A"], True, projects="Production,")], "[0].projects[1]", "must be a non-empty string (a project id or name)"),
     ([rule(["A"], True, projects={"id": PROD})], "[0].projects", "must be '*' or a list of project ids or names, got dict"),
     ([rule(["A"], True, projects=[PROD, ""])], "[0].projects[1]", "must be a non-empty string (a project id or name)"),
     ([rule(["A"], True, projects=[None])], "[0].projects[0]", "must be a non-empty string (a project id or name)"),
@@ -199,9 +203,11 @@ def test_compiled_rules_defaults_and_shapes():
 
 
 def test_the_argument_spec_is_the_modules():
-    """neo_secret_policy validates its rules and exceptions with POLICY_ARGSPEC (rules required there)."""
-    assert set(POLICY_ARGSPEC) == {"rules", "exceptions"}
-    assert all(option["type"] == "list" and option["elements"] == "dict" for option in POLICY_ARGSPEC.values())
+    """neo_secret_policy validates its rules, exceptions and their governance with POLICY_ARGSPEC (rules required there)."""
+    assert set(POLICY_ARGSPEC) == {"rules", "exceptions", "exceptions_max_days", "exceptions_require_owner", "exceptions_warn_days"}
+    assert all(POLICY_ARGSPEC[name]["type"] == "list" and POLICY_ARGSPEC[name]["elements"] == "dict" for name in ("rules", "exceptions"))
+    assert (POLICY_ARGSPEC["exceptions_max_days"], POLICY_ARGSPEC["exceptions_require_owner"], POLICY_ARGSPEC["exceptions_warn_days"]) == (
+        {"type": "int"}, {"type": "bool", "default": False}, {"type": "int", "default": 14})
 
 
 def test_rule_matches_case_sensitive_glob():
@@ -1030,7 +1036,8 @@ def test_globs_that_can_match_are_accepted(pattern):
     ([waiver(True, secret_id=sid(1), expires="30/06/2025")], "[0].expires", "must be a date YYYY-MM-DD"),
     ([waiver(True, secret_id=sid(1), expires="2025-6-1")], "[0].expires", "must be a date YYYY-MM-DD"),
     ([waiver(True, secret_id=sid(1), expires=20250630)], "[0].expires", "must be a date YYYY-MM-DD, got '20250630'"),
-    ([waiver(True, secret_id=sid(1), expires=datetime.datetime(2025, 7, 2, 23, 59))], "[0].expires", "must be a date YYYY-MM-DD"),
+    ([waiver(True, secret_id=sid(1), expires="2025-07-02 25:00")], "[0].expires", "must be a date YYYY-MM-DD, got '2025-07-02 25:00'"),
+    ([waiver(True, secret_id=sid(1), expires="2025-07-02T23:59 tomorrow")], "[0].expires", "must be a date YYYY-MM-DD"),
     ([waiver(True, secret_id=sid(1)), waiver(True, secret_id=sid(2), owner="")], "[1].owner", "must be a non-empty string"),
 ])
 def test_exception_errors_name_the_option(exceptions, path, text):
@@ -1097,7 +1104,8 @@ def test_project_tags_are_case_sensitive_and_may_match_nothing(tags):
     rules, _exceptions, plan = governed([rule(["*"], False, project_tags=tags)])
     assert plan.scopes.rule_projects == (frozenset(),)
     assert plan.scopes.keys == () and plan.entries == ()
-    assert rules_report(rules, plan) == [{"index": 0, "name": "rule 1", "default_available": False, "decided": 0}]
+    assert rules_report(rules, plan) == [{"index": 0, "name": "rule 1", "default_available": False, "decided": 0, "status": "covers_no_project",
+                                          "shadowed_by": []}]
 
 
 def test_project_tags_never_cover_an_unlisted_project():
@@ -1173,11 +1181,18 @@ def test_created_by_agent_and_user():
     rules = [rule(["*"], False, personal=True, projects=[], created_by="agent", name="agents off"),
              rule(["*"], True, personal=True, projects=[], created_by="user", name="people on")]
     rules, _exceptions, plan = governed(rules, secrets={None: personal})
-    assert decisions(plan) == {sid(1): (0, "agents off", False), sid(2): (1, "people on", True), sid(3): (1, "people on", True),
-                               sid(4): (1, "people on", True), sid(5): (1, "people on", True), sid(6): (1, "people on", True)}
+    # A record without a boolean created_by_agent is never guessed to be a person's: the first rule that examines it fails it.
+    assert decisions(plan) == {sid(1): (0, "agents off", False), sid(2): (1, "people on", True), sid(3): (0, "agents off", None),
+                               sid(4): (0, "agents off", None), sid(5): (0, "agents off", None), sid(6): (0, "agents off", None)}
+    assert [(e["secret_name"], e["status"]) for e in plan.entries] == [
+        ("A", "drifted"), ("B", "compliant"), ("C", "failed"), ("D", "failed"), ("E", "failed"), ("F", "failed")]
+    assert [e["error"] for e in plan.entries if e["status"] == "failed"] == [
+        "created_by_agent is %s, not a boolean: rule 'agents off' (rules[0], created_by: agent) cannot decide this secret" % shown
+        for shown in ("missing", "null", "'true'", "1")]
     # the entry says who made the secret when the API says it with a boolean, else null
     assert [e["created_by_agent"] for e in plan.entries] == [True, False, None, None, None, None]
-    assert [r["decided"] for r in rules_report(rules, plan)] == [1, 5]
+    assert [r["decided"] for r in rules_report(rules, plan)] == [1, 1]
+    assert plan.changes == [plan.entries[0]]
 
 
 def test_created_by_any_is_the_default_and_a_creator_rule_does_not_shadow_others():
@@ -1185,7 +1200,9 @@ def test_created_by_any_is_the_default_and_a_creator_rule_does_not_shadow_others
     assert {e["secret_id"] for e in plan.entries} == {sid(11), sid(12), sid(13)}
     _rules, _exceptions, plan = governed([rule(["PROD_*"], False, projects=["Production"], created_by="agent"),
                                           rule(["PROD_*"], True, projects=["Production"])])
-    assert decisions(plan) == {sid(11): (0, "rule 1", False), sid(12): (1, "rule 2", True), sid(13): (1, "rule 2", True)}
+    # PROD_PUBLIC_URL (sid 13) does not say who made it: the creator rule cannot decide it, and no later rule guesses.
+    assert decisions(plan) == {sid(11): (0, "rule 1", False), sid(12): (1, "rule 2", True), sid(13): (0, "rule 1", None)}
+    assert [e["status"] for e in plan.entries if e["secret_id"] == sid(13)] == ["failed"]
 
 
 def test_exclude_globs_skip_names_for_later_rules():
@@ -1220,9 +1237,12 @@ def test_first_match_order_across_every_selector():
     assert [(r["index"], r["name"], r["decided"]) for r in rules_report(rules, plan)] == [
         (0, "excluded by name", 2), (1, "excluded project", 2), (2, "other tag", 0), (3, "people only", 0), (4, "other project", 0),
         (5, "personal only", 0), (6, "decider", 1), (7, "catch-all", 2)]
+    # rules[1] takes every PROD_* secret of every project but Production first: rules[2] to rules[4] cover none but those.
+    assert [(r["status"], r["shadowed_by"]) for r in rules_report(rules, plan)][2:6] == [
+        ("always_shadowed", ["rules[1]"]), ("always_shadowed", ["rules[1]"]), ("always_shadowed", ["rules[1]"]), ("nothing_matched", [])]
     assert policy_warnings(rules_report(rules, plan), []) == [
-        "rule %r (rules[%d]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing" % (name, index)
-        for index, name in ((2, "other tag"), (3, "people only"), (4, "other project"), (5, "personal only"))]
+        "rule %r (rules[%d]) never decides: every secret it can match is decided first by rules[1]" % (name, index)
+        for index, name in ((2, "other tag"), (3, "people only"), (4, "other project"))]
 
 
 # ---------------------------------------------------------------- governance: exceptions in the plan
@@ -1359,24 +1379,27 @@ def test_rules_exceptions_reports_summary_and_warnings():
         waiver(False, name="NOPE", personal=True, expires="2025-06-15", owner="bob"),
     ])
     rules_status = rules_report(rules, plan)
-    assert rules_status == [{"index": 0, "name": "prod off", "default_available": False, "decided": 4},
-                            {"index": 1, "name": "rule 2", "default_available": True, "decided": 0}]
+    assert rules_status == [{"index": 0, "name": "prod off", "default_available": False, "decided": 4, "status": "decided", "shadowed_by": []},
+                            {"index": 1, "name": "rule 2", "default_available": True, "decided": 0, "status": "nothing_matched", "shadowed_by": []}]
     exceptions_status = exceptions_report(exceptions, plan, TODAY)
     assert exceptions_status == [
         {"index": 0, "secret_id": sid(11), "name": None, "project": None, "personal": False, "default_available": True,
-         "reason": "vendor migration", "expires": "2025-06-30", "owner": "alice", "status": "in_force", "days_left": 15, "matched": 1},
+         "reason": "vendor migration", "expires": "2025-06-30", "owner": "alice", "status": "in_force", "days_left": 15, "matched": 1,
+         "expiring_soon": False},
         {"index": 1, "secret_id": None, "name": "PROD_API", "project": "Production", "personal": False, "default_available": False,
-         "reason": "old waiver", "expires": "2025-06-01", "owner": None, "status": "expired", "days_left": -14, "matched": 0},
+         "reason": "old waiver", "expires": "2025-06-01", "owner": None, "status": "expired", "days_left": -14, "matched": 0,
+         "expiring_soon": False},
         {"index": 2, "secret_id": sid(99), "name": None, "project": None, "personal": False, "default_available": True,
-         "reason": "vendor migration", "expires": "2025-06-30", "owner": None, "status": "unmatched", "days_left": 15, "matched": 0},
+         "reason": "vendor migration", "expires": "2025-06-30", "owner": None, "status": "unmatched", "days_left": 15, "matched": 0,
+         "expiring_soon": False},
         {"index": 3, "secret_id": None, "name": "NOPE", "project": None, "personal": True, "default_available": False,
-         "reason": "vendor migration", "expires": "2025-06-15", "owner": "bob", "status": "unmatched", "days_left": 0, "matched": 0},
+         "reason": "vendor migration", "expires": "2025-06-15", "owner": "bob", "status": "unmatched", "days_left": 0, "matched": 0,
+         "expiring_soon": True},
     ]
     counts = exceptions_summary(exceptions_status)
     assert counts == {"in_force": 1, "expired": 1, "unmatched": 2}
     assert exceptions_summary([]) == {"in_force": 0, "expired": 0, "unmatched": 0}
     assert policy_warnings(rules_status, exceptions_status) == [
-        "rule 'rule 2' (rules[1]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing",
         "exception for PROD_API (exceptions[1]) expired on 2025-06-01 and is ignored: the rules decide again",
         "exception for %s (exceptions[2]) matches no secret in the scopes read" % sid(99),
         "exception for NOPE (exceptions[3]) matches no secret in the scopes read",
@@ -1502,11 +1525,16 @@ def oracle_selects(raw_rule, record):
     if not any(fnmatch.fnmatchcase(name, p) for p in raw_rule["match"]) or any(fnmatch.fnmatchcase(name, p) for p in raw_rule.get("exclude") or ()):
         return False
     creator = raw_rule.get("created_by") or "any"
-    return creator == "any" or (record.get("created_by_agent") is True) == (creator == "agent")
+    if creator == "any":
+        return True
+    agent = record.get("created_by_agent")
+    # A record that does not say it with a boolean cannot be told apart: None, it fails.
+    return agent == (creator == "agent") if isinstance(agent, bool) else None
 
 
 def oracle_decider(rules, exceptions, projects, scope_key, record):
-    """("exception", index, flag) for the first exception in force naming the record, else ("rule", index, flag) or None."""
+    """("exception", index, flag) for the first exception in force naming the record, else ("rule", index, flag),
+    ("failed", index, None) when the first rule examining it cannot tell its creator, or None."""
     for index, raw in enumerate(exceptions):
         if TODAY > datetime.date.fromisoformat(raw["expires"]):
             continue
@@ -1518,7 +1546,10 @@ def oracle_decider(rules, exceptions, projects, scope_key, record):
             return "exception", index, raw["default_available"]
     for index, raw in enumerate(rules):
         covered = raw["personal"] if scope_key is None else scope_key in oracle_rule_projects(raw, projects)
-        if covered and oracle_selects(raw, record):
+        selected = oracle_selects(raw, record) if covered else False
+        if selected is None:
+            return "failed", index, None
+        if selected:
             return "rule", index, raw["default_available"]
     return None
 
@@ -1572,7 +1603,8 @@ def test_property_governed_decider_is_the_first_match(scenario):
             decider = oracle_decider(rules, exceptions, projects, key, record)
             if decider is not None:
                 expected[record["id"]] = decider
-                (rule_counts if decider[0] == "rule" else exception_counts)[decider[1]] += 1
+                if decider[0] != "failed":
+                    (rule_counts if decider[0] == "rule" else exception_counts)[decider[1]] += 1
     got = {}
     for entry in plan.entries:
         if entry["secret_id"] is None:
@@ -1586,8 +1618,11 @@ def test_property_governed_decider_is_the_first_match(scenario):
         else:
             assert entry["rule_name"] == validated[entry["rule"]].name
             assert entry["exception_reason"] is entry["exception_expires"] is entry["exception_owner"] is None
-            got[entry["secret_id"]] = ("rule", entry["rule"], entry["after"])
-        assert entry["status"] == ("compliant" if entry["before"] is entry["after"] else "drifted")
+            got[entry["secret_id"]] = ("failed" if entry["status"] == "failed" else "rule", entry["rule"], entry["after"])
+        if entry["status"] == "failed":
+            assert entry["error"].startswith("created_by_agent is ") and entry["after"] is None
+        else:
+            assert entry["status"] == ("compliant" if entry["before"] is entry["after"] else "drifted")
         agent = secrets_record(secrets_by_scope, entry["project_id"], entry["secret_id"]).get("created_by_agent")
         assert entry["created_by_agent"] == (agent if isinstance(agent, bool) else None)
     assert got == expected
@@ -1656,3 +1691,350 @@ def test_property_report_files_hold_the_document_and_follow_the_summary(scenario
     assert {key: int(root.get(key)) for key in ("tests", "failures", "errors", "skipped")} == {
         "tests": summary["checked"] + unreadable, "failures": summary["drifted"] if check_mode else 0,
         "errors": summary["failed"], "skipped": summary["not_attempted"]}
+
+
+# ---------------------------------------------------------------- hostile shapes: never guessed
+
+
+def creator_record(number, name, agent="absent", flag=True, scope=None):
+    extra = {} if agent == "absent" else {"created_by_agent": agent}
+    return secret(sid(number), name, flag, scope, **extra)
+
+
+def test_created_by_agent_without_a_boolean_fails_only_the_records_a_creator_rule_examines():
+    personal = [creator_record(1, "PROD_A", "true"), creator_record(2, "OTHER", "true"), creator_record(3, "NOTE", 1),
+                creator_record(4, "WAIVED", None), creator_record(5, "ZETA", {"agent": True}), creator_record(6, "UNMATCHED_X", [True])]
+    rules = [rule(["PROD_*"], False, personal=True, projects=[], name="prod off"),
+             rule(["OTHER", "NOTE", "WAIVED", "ZETA"], False, personal=True, projects=[], created_by="user", name="people off")]
+    # PROD_A: decided by an earlier rule that does not look at the creator; WAIVED: an exception decides first;
+    # UNMATCHED_X: no rule examines it. Only OTHER, NOTE and ZETA reach the creator rule.
+    rules, _exceptions, plan = governed(rules, [waiver(False, name="WAIVED", personal=True)], secrets={None: personal})
+    by_name = {e["secret_name"]: e for e in plan.entries}
+    assert sorted(by_name) == ["NOTE", "OTHER", "PROD_A", "WAIVED", "ZETA"]
+    assert [(by_name[n]["status"], by_name[n]["rule"], by_name[n]["after"]) for n in ("PROD_A", "WAIVED")] == [("drifted", 0, False), ("drifted", None, False)]
+    for name, shown in (("OTHER", "'true'"), ("NOTE", "1"), ("ZETA", "an object")):
+        entry = by_name[name]
+        assert (entry["status"], entry["rule"], entry["rule_name"], entry["before"], entry["after"], entry["created_by_agent"]) == (
+            "failed", 1, "people off", True, None, None)
+        assert entry["error"] == ("created_by_agent is %s, not a boolean: rule 'people off' (rules[1], created_by: user) cannot decide this secret"
+                                  % shown)
+    assert {e["secret_name"] for e in plan.changes} == {"PROD_A", "WAIVED"}  # nothing guessed is ever written
+    assert [r["decided"] for r in rules_report(rules, plan)] == [1, 0]
+    entries = apply_results(plan, {sid(1): {"default_available": False}, sid(4): {"default_available": False}})
+    assert summarize(entries, plan.projects_count) == {
+        "projects": 0, "checked": 5, "compliant": 0, "drifted": 2, "changed": 2, "failed": 3, "not_attempted": 0}
+    assert failure_reason(entries) == "3 secrets could not be decided; see entries"
+    check = apply_results(plan, {}, check_mode=True)
+    assert summarize(check, 0)["drifted"] == 2 and failure_reason(check) == "3 secrets could not be decided; see entries"
+
+
+def test_a_long_created_by_agent_string_is_shown_short_and_on_one_line():
+    rules, _exceptions, plan = governed([rule(["*"], True, personal=True, projects=[], created_by="agent")],
+                                        secrets={None: [creator_record(1, "A", "yes\n" + "x" * 200)]})
+    assert plan.entries[0]["error"].startswith("created_by_agent is 'yes " + "x" * 33 + "...', not a boolean: rule 'rule 1' (rules[0]")
+    assert rules_report(rules, plan)[0]["decided"] == 0
+
+
+def test_undecided_and_failed_updates_are_told_apart_in_the_failure_reason():
+    rules, _exceptions, plan = governed([rule(["*"], False, personal=True, projects=[], created_by="agent")],
+                                        secrets={None: [creator_record(1, "A", True), creator_record(2, "B")]})
+    entries = apply_results(plan, {sid(1): NeoError("HTTP 500")})
+    assert failure_reason(entries) == "1 secret could not be decided and 1 secret could not be updated; see entries"
+    assert summarize(entries, 0) == {"projects": 0, "checked": 2, "compliant": 0, "drifted": 1, "changed": 0, "failed": 2, "not_attempted": 0}
+
+
+BAD_TAGS = [dict(TAGGED[0], tags="production"), dict(TAGGED[1], tags=["staging", 7]), TAGGED[2], TAGGED[3]]
+
+
+def test_project_tags_that_are_not_a_list_of_strings_fail_that_scope_unread():
+    rules, _exceptions, plan = governed([rule(["PROD_*"], False, project_tags=["production"])], projects=BAD_TAGS)
+    scopes = plan.scopes
+    assert scopes.rule_projects == (frozenset({PROD_US}),)
+    assert set(scopes.failed) == {PROD, STAGING}
+    assert scopes.keys == (PROD_US,)  # the failed scopes are never read
+    assert scopes.planned == scopes.project_ids == (PROD, STAGING, PROD_US) and plan.projects_count == 3
+    failed = [e for e in plan.entries if e["status"] == "failed"]
+    assert [(e["project_id"], e["project_name"], e["secret_id"], e["error"]) for e in failed] == [
+        (PROD, "Production", None, "project %s (Production): the API sent tags that are a string, not a list of strings: project_tags cannot be "
+                                   "decided for it" % PROD),
+        (STAGING, "Staging", None, "project %s (Staging): the API sent tags that are a list holding a number, not a list of strings: project_tags "
+                                   "cannot be decided for it" % STAGING),
+    ]
+    assert {e["project_id"] for e in plan.entries if e["secret_id"]} == {PROD_US}
+    assert not [e for e in plan.changes if e["project_id"] in (PROD, STAGING)]
+    entries = apply_results(plan, {e["secret_id"]: {"default_available": False} for e in plan.changes})
+    assert summarize(entries, plan.projects_count)["failed"] == 2
+    assert failure_reason(entries) == "2 scopes could not be read; see entries"
+
+
+def test_bad_tags_fail_a_scope_even_when_another_rule_covers_it_first():
+    # Which rule decides a secret depends on every rule that covers its scope: a scope whose tags are unknown is not half-evaluated.
+    _rules, _exceptions, plan = governed([rule(["*"], True, projects=["Production"]), rule(["*"], False, project_tags=["eu"])], projects=BAD_TAGS)
+    assert [(e["project_id"], e["secret_id"], e["status"]) for e in plan.entries if e["project_id"] == PROD] == [(PROD, None, "failed")]
+    assert PROD not in plan.scopes.keys
+
+
+def test_bad_tags_do_not_matter_where_no_project_tags_rule_looks():
+    for rules in ([rule(["PROD_*"], False)],
+                  [rule(["PROD_*"], False, project_tags=["production"], exclude_projects=["Production", "Staging"])],
+                  [rule(["PROD_*"], False, projects=["Production US"], project_tags=["production"]), rule(["*"], True, projects=["Production"])]):
+        _rules, _exceptions, plan = governed(rules, projects=BAD_TAGS)
+        assert plan.scopes.failed == {}
+        assert not [e for e in plan.entries if e["status"] == "failed"]
+
+
+# ---------------------------------------------------------------- exceptions: dates and governance (issues 21, 22)
+
+
+@pytest.mark.parametrize("expires", [
+    datetime.date(2027, 1, 31),  # what YAML makes of an unquoted expires: 2027-01-31
+    datetime.datetime(2027, 1, 31, 23, 59),
+    datetime.datetime(2027, 1, 31, 10, 0, tzinfo=datetime.timezone.utc),  # a YAML timestamp
+    "2027-01-31", " 2027-01-31 ", "2027-01-31T10:00:00Z", "2027-01-31 10:00:00+00:00", "2027-01-31T10:00",
+])
+def test_a_date_object_or_text_in_expires_is_its_day(expires):
+    (exception,) = compiled_exceptions([waiver(True, secret_id=sid(1), expires=expires)])
+    assert exception.expires == datetime.date(2027, 1, 31)
+    assert exception.entry_fields()["exception_expires"] == "2027-01-31"
+    plan = build_plan([], plan_scopes([], ProjectDirectory([]), exceptions=[exception], today=TODAY), {None: [secret(sid(1), "A", False)]},
+                      exceptions=[exception], today=TODAY)
+    (report,) = exceptions_report([exception], plan, TODAY)
+    assert report["expires"] == "2027-01-31"
+    json.dumps(report)  # a date object never reaches a result
+
+
+def governance(raw_exceptions, **options):
+    """policy_from_args with the governance options (their dates are relative to today's UTC date, as the module's)."""
+    return policy_from_args(dict({"rules": [], "exceptions": raw_exceptions}, **options))[1]
+
+
+def in_days(days):
+    return utc_today() + datetime.timedelta(days=days)
+
+
+def test_exceptions_max_days_refuses_a_later_expiry_naming_the_exception():
+    accepted = [waiver(True, secret_id=sid(1), expires=in_days(30)), waiver(True, secret_id=sid(2), expires=in_days(-400).isoformat())]
+    assert [e.expires for e in governance(accepted, exceptions_max_days=30)] == [in_days(30), in_days(-400)]
+    assert len(governance(accepted + [waiver(True, secret_id=sid(3), expires="2999-12-31")])) == 3  # no cap by default
+    with pytest.raises(PolicyError) as excinfo:
+        governance(accepted + [waiver(True, name="PROD_DB", personal=True, expires=in_days(31))], exceptions_max_days=30)
+    assert str(excinfo.value) == ("exceptions[2].expires: %s is more than 30 days away (exceptions_max_days), the latest allowed is %s"
+                                  % (in_days(31).isoformat(), in_days(30).isoformat()))
+    with pytest.raises(PolicyError) as excinfo:
+        governance([waiver(True, secret_id=sid(1), expires=in_days(1))], exceptions_max_days=0)
+    assert "exceptions[0].expires: %s is more than 0 days away" % in_days(1).isoformat() in str(excinfo.value)
+    assert governance([waiver(True, secret_id=sid(1), expires="9999-12-31")], exceptions_max_days=10 ** 9)  # no overflow
+
+
+def test_exceptions_require_owner_refuses_an_exception_without_one():
+    raw = [waiver(True, secret_id=sid(1), owner="alice"), waiver(True, name="PROD_DB", project="Production")]
+    assert [e.owner for e in governance(raw)] == ["alice", None]  # off by default: existing policies keep working
+    assert [e.owner for e in governance(raw[:1], exceptions_require_owner=True)] == ["alice"]
+    with pytest.raises(PolicyError) as excinfo:
+        governance(raw, exceptions_require_owner=True)
+    assert str(excinfo.value) == "exceptions[1].owner: required by exceptions_require_owner: true (who answers for the exception for PROD_DB)"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"exceptions_max_days": -1}, "exceptions_max_days: must be 0 or more, got -1"),
+    ({"exceptions_warn_days": -3}, "exceptions_warn_days: must be 0 or more, got -3"),
+    ({"exceptions_max_days": "soon"}, "exceptions_max_days"),
+    ({"exceptions_require_owner": "perhaps"}, "exceptions_require_owner"),
+])
+def test_bad_governance_options_name_the_option(options, message):
+    with pytest.raises(PolicyError) as excinfo:
+        governance([], **options)
+    assert message in str(excinfo.value)
+
+
+def test_every_governance_problem_is_named_at_once():
+    with pytest.raises(PolicyError) as excinfo:
+        governance([waiver(True, secret_id=sid(1), expires=in_days(9)), waiver(True, secret_id=sid(2), expires="soon")],
+                   exceptions_max_days=5, exceptions_require_owner=True)
+    assert str(excinfo.value).split("; ") == [
+        "exceptions[1].expires: must be a date YYYY-MM-DD, got 'soon'",
+        "exceptions[0].owner: required by exceptions_require_owner: true (who answers for the exception for %s)" % sid(1),
+        "exceptions[0].expires: %s is more than 5 days away (exceptions_max_days), the latest allowed is %s" % (in_days(9), in_days(5)),
+        "exceptions[1].owner: required by exceptions_require_owner: true (who answers for the exception for %s)" % sid(2),
+    ]
+
+
+@pytest.mark.parametrize("warn_days, soon", [(14, [True, True, False, False, False]), (30, [True, True, True, False, False]),
+                                              (0, [True, False, False, False, False])])
+def test_expiring_soon_uses_exceptions_warn_days(warn_days, soon):
+    raw = [waiver(True, secret_id=sid(11), expires=TODAY), waiver(True, secret_id=sid(12), expires=TODAY + datetime.timedelta(days=14)),
+           waiver(True, secret_id=sid(99), expires=TODAY + datetime.timedelta(days=30)),  # unmatched, in force
+           waiver(True, secret_id=sid(13), expires=TODAY + datetime.timedelta(days=31)),
+           waiver(True, secret_id=sid(21), expires=TODAY - datetime.timedelta(days=1))]  # expired: never "soon"
+    _rules, exceptions, plan = governed([rule(["PROD_*"], False)], raw)
+    report = exceptions_report(exceptions, plan, TODAY, warn_days)
+    assert [(item["status"], item["days_left"]) for item in report] == [("in_force", 0), ("in_force", 14), ("unmatched", 30), ("in_force", 31),
+                                                                        ("expired", -1)]
+    assert [item["expiring_soon"] for item in report] == soon
+
+
+def test_the_markdown_report_marks_what_exceptions_warn_days_says():
+    from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_reports import render_markdown  # pylint: disable=import-outside-toplevel
+    raw = [waiver(True, secret_id=sid(11), expires=TODAY + datetime.timedelta(days=20), reason="twenty"),
+           waiver(True, secret_id=sid(12), expires=TODAY + datetime.timedelta(days=40), reason="forty")]
+    rules, exceptions, plan = governed([rule(["PROD_*"], False)], raw)
+    document = {"mode": "check", "failure": None, "summary": summarize(plan.entries, plan.projects_count), "rules": rules_report(rules, plan),
+                "exceptions": exceptions_report(exceptions, plan, TODAY, 30), "exceptions_warn_days": 30, "entries": list(plan.entries)}
+    markdown = render_markdown(document)
+    assert "\u26a0: expires within 30 days." in markdown
+    rows = {line.split("|")[-2].strip(): line for line in markdown.splitlines() if line.startswith("|") and "Reason" not in line and "---" not in line}
+    assert "| \u26a0 20 |" in rows["twenty"] and "| 40 |" in rows["forty"]
+    document.update(exceptions=exceptions_report(exceptions, plan, TODAY), exceptions_warn_days=14)
+    markdown = render_markdown(document)
+    assert "\u26a0: expires within 14 days." in markdown and "\u26a0 20" not in markdown
+
+
+# ---------------------------------------------------------------- issue 22: list options written as strings
+
+
+@pytest.mark.parametrize("option, written, compiled", [
+    ("match", "PROD_*", ("PROD_*",)),
+    ("match", "PROD_*, AWS_* ,GCP_*", ("PROD_*", "AWS_*", "GCP_*")),
+    ("exclude", "PROD_PUBLIC_*, *_URL", ("PROD_PUBLIC_*", "*_URL")),
+    ("projects", "Production", ("Production",)),
+    ("projects", "Production, %s" % STAGING, ("Production", STAGING)),
+    ("projects", " * ", "*"),
+    ("exclude_projects", "Red Team, Staging", ("Red Team", "Staging")),
+    ("project_tags", "prod, eu", ("prod", "eu")),
+])
+def test_a_list_option_written_as_a_string_is_a_comma_separated_list(option, written, compiled):
+    """As Ansible reads its own list options, with the blanks around each item dropped; the same rule as written with a list."""
+    raw = dict(rule("X_*", False), **{option: written})
+    as_list = dict(rule(["X_*"], False), **{option: list(compiled) if isinstance(compiled, tuple) else compiled})
+    (from_string,) = compiled_rules([raw])
+    assert getattr(from_string, option) == compiled
+    assert [from_string] == compiled_rules([as_list])
+
+
+@pytest.mark.parametrize("option, written, path", [
+    ("match", "A_*,", "rules[0].match[1]: must be a non-empty string (a name pattern)"),
+    ("projects", "Production,,Staging", "rules[0].projects[1]: must be a non-empty string (a project id or name)"),
+    ("exclude", "A_*, prod_*", "rules[0].exclude[1]: 'prod_*' can never match a secret name: names are upper-case (did you mean 'PROD_*'?)"),
+])
+def test_an_item_of_a_comma_separated_string_is_checked_and_named_by_its_position(option, written, path):
+    with pytest.raises(PolicyError) as excinfo:
+        compiled_rules([dict(rule(["A_*"], False), **{option: written})])
+    assert str(excinfo.value) == path
+
+
+def test_comma_separated_leaves_anything_but_a_string_alone():
+    assert comma_separated("a, b ,c") == ["a", "b", "c"] and comma_separated(" a ") == ["a"]
+    assert comma_separated(["a", " b"]) == ["a", " b"] and comma_separated(None) is None and comma_separated("*") == ["*"]
+
+
+# ---------------------------------------------------------------- issue 22: only a rule that can never decide is warned about
+
+
+def statuses(rules, plan):
+    return [(r["name"], r["status"], r["shadowed_by"]) for r in rules_report(rules, plan)]
+
+
+def test_rules_zero_shadowed_by_an_exception_is_named_with_the_exception_never_an_earlier_rule():
+    rules, exceptions, plan = governed([rule(["PROD_API"], False, projects=["Production"], name="api off")],
+                                       [waiver(True, name="PROD_API", project="Production", expires="2025-07-01")])
+    status = rules_report(rules, plan)
+    assert statuses(rules, plan) == [("api off", "always_shadowed", ["exceptions[0]"])]
+    assert policy_warnings(status, exceptions_report(exceptions, plan, TODAY)) == [
+        "rule 'api off' (rules[0]) never decides: every secret it can match is decided first by exceptions[0]"]
+    # Expired, the exception decides nothing: the rule decides again and nothing is warned about.
+    rules, exceptions, plan = governed([rule(["PROD_API"], False, projects=["Production"], name="api off")],
+                                       [waiver(True, name="PROD_API", project="Production", expires="2025-06-01")])
+    assert statuses(rules, plan) == [("api off", "decided", [])] and plan.rule_decided == (1,)
+
+
+def test_a_rule_shadowed_in_every_scope_names_each_rule_and_exception_that_shadows_it():
+    rules, _exceptions, plan = governed([
+        rule(["PROD_*"], False, projects=["Production", "Staging"], name="prod off"),
+        rule(["*"], True, projects=["Production US"], exclude=["PROD_PUBLIC_*"], name="us on"),
+        rule(["PROD_DB", "PROD_API"], True, projects=["Production", "Production US"], personal=True, name="shadowed"),
+        rule(["PROD_PUBLIC_URL"], True, projects=["Production US"], name="excluded by us on"),
+    ], [waiver(False, name="PROD_DB", personal=True, expires="2025-07-01"), waiver(False, name="PROD_API", personal=True, expires="2025-07-01")])
+    assert statuses(rules, plan)[2:] == [("shadowed", "always_shadowed", ["rules[0]", "rules[1]", "exceptions[0]", "exceptions[1]"]),
+                                         ("excluded by us on", "nothing_matched", [])]
+    assert policy_warnings(rules_report(rules, plan), []) == [
+        "rule 'shadowed' (rules[2]) never decides: every secret it can match is decided first by rules[0], rules[1], exceptions[0] and exceptions[1]"]
+
+
+@pytest.mark.parametrize("earlier, later", [
+    (rule(["PROD_*"], False, created_by="agent"), rule(["PROD_DB"], True)),           # the earlier rule leaves people's secrets
+    (rule(["PROD_*"], False, exclude=["*_DB"]), rule(["PROD_DB"], True)),             # ... or excludes the name
+    (rule(["PROD_*"], False, exclude=["*_X"]), rule(["PROD_D*"], True)),              # an exclude may take part of a glob
+    (rule(["PROD_D?"], False), rule(["PROD_D*"], True)),                              # a narrower glob
+    (rule(["PROD_*"], False, projects=["Production"]), rule(["PROD_*"], True)),       # fewer projects
+])
+def test_a_rule_that_could_still_decide_a_secret_is_not_warned_about(earlier, later):
+    rules, _exceptions, plan = governed([earlier, later], secrets={key: [] for key in (None, PROD, STAGING, RED, PROD_US)})
+    assert statuses(rules, plan)[1][1] == "nothing_matched" and policy_warnings(rules_report(rules, plan), []) == []
+
+
+def test_a_rule_that_found_nothing_to_decide_this_run_is_reported_not_warned_about():
+    # The environment role's recommended agent rule before any agent made a secret.
+    people_only = {PROD: [secret(sid(12), "PROD_API", True, PROD, created_by_agent=False)]}
+    rules, _exceptions, plan = governed([rule(["*"], False, projects=[PROD], created_by="agent", exclude=["DB_PASSWORD"])], secrets=people_only)
+    assert statuses(rules, plan) == [("rule 1", "nothing_matched", [])] and policy_warnings(rules_report(rules, plan), []) == []
+    # Shadowed in this organisation only (a secret added later may be its own): reported with what decided them.
+    rules, exceptions, plan = governed([rule(["*"], False, project_tags=["production"], name="production off"),
+                                        rule(["PROD_API"], False, name="prod off everywhere")])
+    assert statuses(rules, plan)[1] == ("prod off everywhere", "shadowed_this_run", ["rules[0]"])
+    assert policy_warnings(rules_report(rules, plan), exceptions_report(exceptions, plan, TODAY)) == []
+
+
+def test_a_rule_covering_no_project_is_warned_about_unless_there_is_none_to_cover():
+    rules, _exceptions, plan = governed([rule(["*"], False, project_tags=["nope"]), rule(["*"], False, exclude_projects=["Red Team"], projects=["Red Team"]),
+                                         rule(["NOPE_*"], False, project_tags=["nope"], personal=True)])
+    assert [s[1] for s in statuses(rules, plan)] == ["covers_no_project", "covers_no_project", "nothing_matched"]
+    assert [w.split(")")[0] for w in policy_warnings(rules_report(rules, plan), [])] == ["rule 'rule 1' (rules[0]", "rule 'rule 2' (rules[1]"]
+    # "*" in an organisation without a project is waiting for one.
+    rules, _exceptions, plan = governed([rule(["*"], False)], projects=[], secrets={})
+    assert statuses(rules, plan) == [("rule 1", "nothing_matched", [])]
+
+
+PROBE_NAMES = ["".join(letters) for size in (1, 2, 3) for letters in __import__("itertools").product("AB_", repeat=size)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(governed_scenarios())
+def test_property_a_rule_said_to_never_decide_decides_no_secret_that_could_be_added(scenario):
+    """Every name the generated globs can match (alphabet A, B, _; up to 3 characters), made by an agent and by a person,
+    added to every scope: a rule reported ``always_shadowed`` or ``covers_no_project`` still decides none of them."""
+    rules, exceptions, projects, secrets_by_scope, _seed = scenario
+    validated, waivers, plan = evaluate_governed(rules, exceptions, projects, secrets_by_scope)
+    report = rules_report(validated, plan)
+    assert [r["status"] == "decided" for r in report] == [bool(count) for count in plan.rule_decided]
+    never = [r["index"] for r in report if r["status"] in ("always_shadowed", "covers_no_project")]
+    if not never:
+        return
+    counter = iter(range(10 ** 6))
+    probes = [secret("5ec0ffff-0000-4000-8000-%012d" % next(counter), name, None, created_by_agent=agent)
+              for name in PROBE_NAMES for agent in (True, False)]
+    everything = {key: (records if isinstance(records, list) else []) + probes for key, records in secrets_by_scope.items()}
+    everything.update({key: list(probes) for key in plan.scopes.keys if key not in everything})
+    again = build_plan(validated, plan.scopes, everything, True, waivers, TODAY)
+    assert [again.rule_decided[index] for index in never] == [0] * len(never)
+    event("a rule never decides")  # hypothesis statistics: how often the property is not vacuous
+
+
+
+def test_a_list_with_dates_that_ansible_core_2_16_gave_as_text_is_read_back():
+    # What ansible-core 2.16 makes of a templated list holding YAML dates: the list's Python text.
+    raw = [waiver(True, secret_id=sid(1), expires=datetime.date(2027, 1, 31), owner=None),
+           waiver(False, name="PROD_DB", personal=True, reason="it's \"quoted\" [x]",
+                  expires=datetime.datetime(2027, 2, 1, 9, 30, tzinfo=datetime.timezone.utc))]
+    text = str(raw)
+    assert "datetime.date(2027, 1, 31)" in text
+    read = exceptions_from_text(text)
+    assert read == [dict(raw[0], expires="2027-01-31"), dict(raw[1], expires="2027-02-01")]
+    assert [e.expires for e in compiled_exceptions(read)] == [datetime.date(2027, 1, 31), datetime.date(2027, 2, 1)]
+
+
+@pytest.mark.parametrize("value", [
+    "soon", "[1, 2", "[__import__('os').system('true')]", "[datetime.date(2027, 1, x)]", "[datetime.date(2027, 1)]", "[os.date(2027, 1, 31)]",
+    "{'expires': datetime.date(2027, 1, 31)}", "[1] + [2]", 7, None, [{"expires": "2027-01-31"}],
+])
+def test_any_other_text_is_left_to_the_validation(value):
+    assert exceptions_from_text(value) is value

@@ -387,13 +387,13 @@ def test_markdown_check_mode_verdict_and_sections():
     rows = table_rows(section(text, "Not compliant"))
     assert len(rows) == 7
     # Errors first, then not attempted, then drift.
-    assert rows[0].startswith("| <code>payments-staging</code> (<code>%s</code>) | *(all secrets)* | \u2014 | failed |" % STAGING)
+    assert rows[0].startswith("| `payments-staging` (`%s`) | *(all secrets)* | \u2014 | failed |" % STAGING)
     assert "HTTP 500 from GET /api/v1/secrets&#58; internal error" not in rows[0]  # ":" only escaped before "//"
     assert rows[0].endswith("| HTTP 500 from GET /api/v1/secrets: internal error |")
     assert "| not attempted |" in rows[1]
-    assert rows[2] == "| personal | <code>MY_OTHER_TOKEN</code> | true \u2192 false | drifted | agent-made secrets off |   |"
+    assert rows[2] == "| personal | `MY_OTHER_TOKEN` | true \u2192 false | drifted | agent-made secrets off |   |"
     vendor = [row for row in rows if "VENDOR_KEY" in row]
-    assert vendor == ["| <code>payments-prod</code> (<code>%s</code>) | <code>VENDOR_KEY</code> | false \u2192 true | drifted | "
+    assert vendor == ["| `payments-prod` (`%s`) | `VENDOR_KEY` | false \u2192 true | drifted | "
                       "exception until 2027-03-01: vendor needs it |   |" % PROD]
     assert not [row for row in rows if "| compliant |" in row]
 
@@ -406,7 +406,7 @@ def test_markdown_apply_verdicts():
     assert not [line for line in lines if "an apply run would" in line]
     rows = table_rows(section("\n".join(lines), "Changes and failures"))
     assert [row.split(" | ")[3] for row in rows] == ["failed", "not attempted", "changed", "changed", "changed"]
-    assert "exception until 2026-12-05 (owner <code>alice</code>): vendor migration" in rows[-1]
+    assert "exception until 2026-12-05 (owner `alice`): vendor migration" in rows[-1]
 
     doc = document("apply", [entry("changed", name="A"), entry("failed", name="B", error="boom")], projects=1)
     assert lines_of(render_markdown(doc))[2] == "**Applied** \u2014 1 changed, 1 failed."
@@ -453,27 +453,27 @@ def test_markdown_exceptions_order_and_marks():
     rows = table_rows(section(text, "Exceptions in force"))
     assert [row.split(" | ")[0] for row in rows] == ["| 2026-12-05", "| 2026-12-12", "| 2027-03-01"]
     assert [row.split(" | ")[1] for row in rows] == ["\u26a0 7", "\u26a0 14", "93"]
-    assert rows[0] == ("| 2026-12-05 | \u26a0 7 | <code>LEGACY_TOKEN</code> | project <code>payments-prod</code> | true | 1 | <code>alice</code> | "
+    assert rows[0] == ("| 2026-12-05 | \u26a0 7 | `LEGACY_TOKEN` | project `payments-prod` | true | 1 | `alice` | "
                        "vendor migration |")
     assert "| \u2014 | vendor needs it |" in rows[2]  # no owner
     expired = table_rows(section(text, "Expired exceptions"))
-    assert expired == ["| 2026-11-25 | 3 | <code>OLD_KEY</code> | project <code>payments-prod</code> | <code>carol</code> | done |"]
+    assert expired == ["| 2026-11-25 | 3 | `OLD_KEY` | project `payments-prod` | `carol` | done |"]
     unmatched = table_rows(section(text, "Exceptions that matched no secret"))
-    assert unmatched == ["| 2026-12-28 | <code>TYPO_KEY</code> | project <code>payments-prod</code> | <code>dave</code> | typo |"]
+    assert unmatched == ["| 2026-12-28 | `TYPO_KEY` | project `payments-prod` | `dave` | typo |"]
 
 
 def test_markdown_exception_targets():
     items = [exception(0, "unmatched", 9, "2026-12-07", name=None, project=None, secret_id=PROD),
              exception(1, "unmatched", 8, "2026-12-06", name="MINE", project=None, personal=True)]
     rows = table_rows(section(render_markdown(document("check", [], exceptions=items)), "Exceptions that matched no secret"))
-    assert rows[0].startswith("| 2026-12-06 | <code>MINE</code> | personal |")
-    assert rows[1].startswith("| 2026-12-07 | <code>%s</code> | any scope read |" % PROD)
+    assert rows[0].startswith("| 2026-12-06 | `MINE` | personal |")
+    assert rows[1].startswith("| 2026-12-07 | `%s` | any scope read |" % PROD)
 
 
 def test_markdown_rules_that_decided_nothing():
     text = render_markdown(check_document())
     lines = section(text, "Rules that decided nothing")
-    assert "- `rules[2]` <code>old CI tokens</code>" in lines
+    assert "- `rules[2]` `old CI tokens`" in lines
     assert not [line for line in lines if "agent-made" in line or "opt-in" in line]
     assert "Some scopes could not be read" in "\n".join(lines)
     doc = check_document()
@@ -509,6 +509,9 @@ def test_markdown_hostile_names_cannot_break_the_table_or_inject_markup():
         lines = section(text, title)
         for line in [line for line in lines if line.startswith("|")]:
             assert line.count("|") == columns + 1, line
+    # Code spans hold plain identifiers only (here the project ids); every hostile name falls back to escaped <code>.
+    assert set(re.findall(r"`[^`]*`", text.split("### Rules that decided nothing", maxsplit=1)[0])) == {"`%s`" % PROD, "`%s`" % STAGING}
+    text = text.replace("`%s`" % PROD, PROD).replace("`%s`" % STAGING, STAGING)
     tables = "\n".join(line for line in lines_of(text) if line.startswith("|"))
     for needle in ("<script", "<img", "<b>", "<i>", "<a>", "](", "`", "\\|", "~~", "$x$", "www.evil", "https:/", "@team", "@org", "*star*",
                    "_u_"):
@@ -597,5 +600,75 @@ def test_markdown_escaping_is_public_for_other_pages():
     """The API probe writes its page with the same escaping (markdown_text, markdown_code, markdown_table)."""
     assert markdown_text("a|b <i>x</i> SECRET_NAME _u_") == "a&#124;b &lt;i&gt;x&lt;/i&gt; SECRET_NAME &#95;u&#95;"
     assert markdown_text("line\nbreak " + "x" * 400, limit=20, line=True) == "line break xxxxxx..."
-    assert markdown_code("@team") == "<code>&#64;team</code>"
+    assert markdown_code("@team") == "`@team`"  # a code span: no mention, no link there
+    assert markdown_code("@org/team <b>") == "<code>&#64;org/team &lt;b&gt;</code>"
+    assert markdown_code("a`b") == "<code>a&#96;b</code>" and markdown_code(" x") == "<code>&#160;x</code>"
     assert markdown_table(("A", "B"), [("1", ""), (markdown_text("|"), "2")]) == ["| A | B |", "|---|---|", "| 1 |   |", "| &#124; | 2 |"]
+
+
+# ---------------------------------------------------------------- issue 22: plain Markdown where it is safe
+
+
+def test_markdown_flags_column_says_what_it_compares_in_each_mode():
+    assert "| Scope | Secret | default_available (actual \u2192 expected) | Status | Rule / exception | Note |" in render_markdown(check_document())
+    apply_page = render_markdown(apply_document())
+    assert "| Scope | Secret | default_available (before \u2192 after) | Status | Rule / exception | Note |" in apply_page
+    assert "actual" not in apply_page and "expected" not in apply_page
+
+
+@pytest.mark.parametrize("value, written", [
+    ("PROD_DB_PASSWORD", "`PROD_DB_PASSWORD`"),
+    ("platform-team@example.com", "`platform-team@example.com`"),
+    ("Payments (EU) #2", "`Payments (EU) #2`"),
+    ("rules[2]", "`rules[2]`"),
+    ("https://x.example/a?b=c", "`https://x.example/a?b=c`"),
+    ("a`b", "<code>a&#96;b</code>"),
+    ("x | y", "<code>x &#124; y</code>"),
+    ("<b>bold</b>", "<code>&lt;b&gt;bold&lt;/b&gt;</code>"),
+    ("a\\b", "<code>a&#92;b</code>"),
+    ("*star*", "<code>&#42;star&#42;</code>"),
+    ("~~s~~ $x$", "<code>&#126;&#126;s&#126;&#126; &#36;x&#36;</code>"),
+    ("a&amp;b", "<code>a&amp;amp;b</code>"),
+    (" lead", "<code>&#160;lead</code>"),
+    ("Z\u00fcrich", "<code>Z\u00fcrich</code>"),
+])
+def test_markdown_code_is_a_code_span_only_for_plain_text(value, written):
+    assert markdown_code(value) == written
+
+
+CODE_ALPHABET = "AZaz09_ @.:/-()[]'\"#%!?+=,`|\\<>&*~$\u00fc"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=CODE_ALPHABET, min_size=1, max_size=14))
+def test_property_markdown_code_renders_as_exactly_its_text_in_a_table_cell(text):
+    """Code span or escaped <code>: both renderers show one code element holding the text itself (blanks at the ends kept)."""
+    page = "\n".join(markdown_table(("A", "B"), [(markdown_code(text), "x")]))
+    stripped = text.strip(" ")
+    expected = "\xa0" * (len(text) - len(text.lstrip(" "))) + stripped + "\xa0" * (len(text) - len(text.rstrip(" "))) if stripped else "\xa0" * len(text)
+    for render in (python_markdown, commonmark):
+        parser = CellParser()
+        parser.feed(render(page))
+        assert parser.rows[1] == [(("code",), expected), ((), "x")], (render.__name__, page)
+
+
+def test_markdown_rules_section_says_why_each_rule_decided_nothing():
+    doc = check_document()
+    doc["rules"] = [
+        dict(RULES[0], status="always_shadowed", shadowed_by=["exceptions[0]"]),
+        dict(RULES[1], status="covers_no_project", shadowed_by=[]),
+        dict(RULES[2], status="shadowed_this_run", shadowed_by=["rules[0]", "rules[1]", "exceptions[3]"]),
+        {"index": 3, "name": "waiting", "default_available": False, "decided": 0, "status": "nothing_matched", "shadowed_by": []},
+    ]
+    doc["entries"] = [item for item in doc["entries"] if item["rule"] is None]  # no rule decided anything
+    lines = section(render_markdown(doc), "Rules that decided nothing")
+    assert lines[0] == "### Rules that decided nothing (4)"
+    assert [line for line in lines if line.startswith("- ")] == [
+        "- `rules[0]` `agent-made secrets off`: never decides: every secret it can match is decided first by `exceptions[0]`",
+        "- `rules[1]` `production opt-in by tag`: never decides: it covers no project the caller can see",
+        "- `rules[2]` `old CI tokens`: every secret it matched was decided first by `rules[0]`, `rules[1]` and `exceptions[3]`",
+        "- `rules[3]` `waiting`: matched no secret this run",
+    ]
+    for render in (python_markdown, commonmark):
+        assert "<li><code>rules[0]</code> <code>agent-made secrets off</code>: never decides: every secret it can match is decided first by " \
+               "<code>exceptions[0]</code></li>" in render(render_markdown(doc))
