@@ -207,6 +207,14 @@ LEAK_CASES = {
     "faults": ({}, "cursor", ({"kind": "status", "status": 403, "echo_credentials": True, "method": "GET", "path": "/api/v1/secrets",
                                "skip": 1, "times": 1},
                               {"kind": "status", "status": 429, "retry_after": "0", "method": "GET", "path": "/api/v1/projects", "times": 1})),
+    # An API that puts secret names where only its own vocabulary belongs: a field name, an envelope key, an object keyed by
+    # name, X-RateLimit-* and Server headers (the probe must count or classify them, never copy them).
+    "hostile-names": ({}, None, ({"kind": "rewrite", "method": "GET", "path": "/api/v1/secrets", "times": 1000,
+                                  "set": {"PROD_DB_PASSWORD": "CANARY-in-a-field"}, "top": {"GITHUB_TOKEN": {"AWS_SECRET_ACCESS_KEY": 1}},
+                                  "headers": {"X-RateLimit-Remaining": "PROD_DB_PASSWORD", "X-RateLimit-Policy": "GITHUB_TOKEN",
+                                              "Server": "neo AWS_SECRET_ACCESS_KEY"}},
+                                 {"kind": "rewrite", "method": "GET", "path": "/api/v1/projects", "times": 1000,
+                                  "top": {"STAGING_DB_PASSWORD": []}, "headers": {"X-RateLimit-Limit": "SLACK_WEBHOOK"}})),
 }
 
 
@@ -224,7 +232,14 @@ def test_nothing_secret_at_vvvv(sim, run_probe, case):
     assert_files(run)
     assert_no_leak(sim, run)
     assert_only_gets(sim)
-    if faults:
+    if case == "hostile-names":
+        api = run.api
+        assert api["headers"]["rate_limit"] == {"x-ratelimit-limit": "other", "x-ratelimit-policy": "other", "x-ratelimit-remaining": "other"}
+        assert api["headers"]["server"] is True
+        for name in ("projects", "personal_secrets", "project_secrets"):
+            assert "1 unknown key" in api["lists"][name]["keys"], name
+        assert api["lists"]["personal_secrets"]["fields"]["undocumented"] == ["1 unknown field"]
+    if case == "faults":
         api = run.api
         assert api["lists"]["project_secrets"]["projects_skipped"][0]["status"] == 403
         assert api["headers"]["rate_limit"] == {"retry-after": 0}

@@ -348,6 +348,35 @@ def seed_without(project_id):
     return seed
 
 
+def test_a_renamed_and_a_moved_secret_are_removed_and_created_and_their_drift_is_evaluated_again(sim):
+    staging_db = "5ec00000-0000-4000-8000-000000000021"
+
+    def rename_and_move():
+        seed = yaml.safe_load(BASIC_SEED.read_text())
+        for secret in seed["secrets"]:
+            if secret["id"] == SECRET_PROD_DB:
+                secret["name"] = "PROD_DB_PASSWORD_V2"
+            elif secret["id"] == staging_db:
+                secret["project_id"] = PROJECT_PRODUCTION
+        sim.admin("POST", "seed", seed)  # the API has no rename or move: the state after one
+
+    events, _waits = run_source(sim, 3, on_poll=at_poll(1, rename_and_move), rules=PRODUCTION_OPT_IN)
+    assert kinds(events[:2]) == ["drift", "drift"]  # the baseline: PROD_DB_PASSWORD and Production's GITHUB_TOKEN
+    changes = [(event["neo_secret"]["type"], event["neo_secret"]["id"], event["neo_secret"]["name"], event["neo_secret"]["project_name"])
+               for event in events[2:]]
+    assert sorted(changes) == sorted([
+        ("removed", SECRET_PROD_DB, "PROD_DB_PASSWORD", "Production"),
+        ("created", SECRET_PROD_DB, "PROD_DB_PASSWORD_V2", "Production"),
+        ("removed", staging_db, "STAGING_DB_PASSWORD", "Staging"),
+        ("created", staging_db, "STAGING_DB_PASSWORD", "Production"),
+        # Both now drift under their new identity; the rename's drift was reported before, under the old name.
+        ("drift", SECRET_PROD_DB, "PROD_DB_PASSWORD_V2", "Production"),
+        ("drift", staging_db, "STAGING_DB_PASSWORD", "Production"),
+    ])
+    created = [event["neo_secret"] for event in events[2:] if event["neo_secret"]["type"] == "created"]
+    assert all(event["previous_default_available"] is None for event in created)
+
+
 def test_a_project_missing_from_one_project_list_removes_nothing(sim):
     actions = {1: lambda: sim.admin("POST", "seed", seed_without(PROJECT_PRODUCTION)),
                2: lambda: sim.admin("POST", "seed", yaml.safe_load(BASIC_SEED.read_text()))}
@@ -363,49 +392,28 @@ def test_a_project_missing_from_two_project_lists_in_a_row_is_gone(sim):
     assert {event["neo_secret"]["project_id"] for event in events} == {PROJECT_STAGING}
 
 
-class FakeClient:
-    """What the source uses of a NeoClient, answering the lists given: for answers the simulator cannot give."""
-
-    api_url = "https://neo.example.test"
-    validate_certs = True
-
-    def __init__(self, projects, secrets):
-        self.projects = projects
-        self.secrets = secrets
-
-    def list_projects(self):
-        return self.projects
-
-    def list_secrets(self, project_id=None):
-        return self.secrets[project_id]
-
-    def close(self):
-        pass
-
-
-def run_on(client, monkeypatch, polls, **args):
-    monkeypatch.setitem(SOURCE, "client_from_params", lambda params, **kwargs: client)
-    return run_main(dict({"api_url": client.api_url, "api_key": ALICE_KEY, "interval": 1}, **args), polls)
-
-
-def test_one_secret_listed_in_two_scopes_is_an_inconsistent_snapshot(monkeypatch):
-    record = {"id": SECRET_PROD_AWS, "name": "AWS_SECRET_ACCESS_KEY", "default_available": True, "created_by_agent": False}
-    client = FakeClient([{"id": PROJECT_PRODUCTION, "name": "Production"}, {"id": PROJECT_STAGING, "name": "Staging"}],
-                        {None: [], PROJECT_PRODUCTION: [record], PROJECT_STAGING: [dict(record, default_available=False)]})
-    events, _waits = run_on(client, monkeypatch, 2, rules=[{"match": ["AWS_*"], "default_available": False}])
+def test_one_secret_listed_in_two_scopes_is_an_inconsistent_snapshot(sim):
+    # Staging's list also shows Production's AWS secret (same id), with another flag.
+    sim.faults({"kind": "rewrite", "method": "GET", "path": "/api/v1/secrets", "match_name": "STAGING_DB_PASSWORD", "times": 1000,
+                "set": {"id": SECRET_PROD_AWS, "name": "AWS_SECRET_ACCESS_KEY", "default_available": True}})
+    events, _waits = run_source(sim, 2, rules=[{"match": ["AWS_*"], "default_available": False}])
     assert kinds(events) == ["neo_error"]
     error = events[0]["neo_error"]
     assert error["status"] is None
     assert SECRET_PROD_AWS in error["message"] and "(Production)" in error["message"] and "(Staging)" in error["message"]
 
 
-def test_the_api_key_in_a_project_or_secret_name_never_reaches_an_event(monkeypatch):
-    project = {"id": PROJECT_STAGING, "name": "Staging " + ALICE_KEY}
-    record = {"id": SECRET_STAGING_GITHUB, "name": "TOKEN_" + ALICE_KEY, "default_available": True}
-    client = FakeClient([project], {PROJECT_STAGING: [record]})
-    events, _waits = run_on(client, monkeypatch, 1, rules=[{"match": ["*"], "default_available": False}], personal=False)
-    assert kinds(events) == ["drift"]
-    assert events[0]["neo_secret"]["name"] == "TOKEN_********" and events[0]["neo_secret"]["project_name"] == "Staging ********"
+def test_the_api_key_in_a_project_or_secret_name_never_reaches_an_event(sim):
+    seed = yaml.safe_load(BASIC_SEED.read_text())
+    next(project for project in seed["projects"] if project["id"] == PROJECT_STAGING)["name"] = "Staging " + ALICE_KEY
+    sim.admin("POST", "seed", seed)
+    sim.faults({"kind": "rewrite", "method": "GET", "path": "/api/v1/secrets", "match_name": "GITHUB_TOKEN", "times": 1000,
+                "set": {"name": "TOKEN_" + ALICE_KEY, "default_available": True}})
+    events, _waits = run_source(sim, 1, rules=[{"match": ["*"], "default_available": False}], projects=[PROJECT_STAGING], personal=False)
+    assert kinds(events) == ["drift", "drift"]
+    by_id = {event["neo_secret"]["id"]: event["neo_secret"] for event in events}
+    assert by_id[SECRET_STAGING_GITHUB]["name"] == "TOKEN_********"
+    assert {event["project_name"] for event in by_id.values()} == {"Staging ********"}
 
 
 def test_the_api_key_in_a_project_name_never_reaches_an_error_message(sim):
@@ -425,7 +433,7 @@ def test_the_api_key_in_a_project_name_never_reaches_an_error_message(sim):
     ({"interval": 0.5}, "interval must be at least 1"),
     ({"interval": True}, "interval must be a number"),
     ({"interval": "soon"}, "interval"),
-    ({"projects": "Production"}, "projects must be '*' or a list"),
+    ({"projects": "Production,"}, "projects"),
     ({"projects": ["*", "Production"]}, "projects must be '*' or a list"),
     ({"projects": [], "personal": False}, "nothing to watch"),
     ({"personal": "perhaps"}, "personal"),

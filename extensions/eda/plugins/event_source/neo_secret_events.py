@@ -42,6 +42,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_args imp
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     REASON_INCONSISTENT_LIST,
+    REASON_INVALID_RECORD,
     NeoApiError,
     NeoError,
     NeoInputError,
@@ -50,7 +51,9 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_policy import (
     STATUS_DRIFTED,
+    STATUS_FAILED,
     build_plan,
+    comma_separated,
     plan_scopes,
     policy_from_args,
     utc_today,
@@ -84,6 +87,8 @@ description:
     (C(failed_polls)) and then the changes since the last good poll.
   - A project that is missing from the project list of one poll is confirmed by the next poll before its secrets
     are reported C(removed).
+  - A secret renamed or moved to another scope (same id) is reported C(removed) under its old name and scope, then
+    C(created) under the new ones; its drift is evaluated again under the new identity.
   - Every text of an event (names, messages) is scrubbed of the API key or token, also where the API puts it in a
     project or secret name.
   - Bad arguments (types, O(interval) below 1, rules or exceptions that the C(neo_secret_policy) module would
@@ -126,7 +131,7 @@ options:
   projects:
     description:
       - The projects whose secrets are watched, by id or by unique name, or C(*) for every project the caller
-        can list (resolved again at every poll).
+        can list (resolved again at every poll). A string is a comma-separated list (C(Production, Staging)).
     type: raw
     default: "*"
   personal:
@@ -143,9 +148,26 @@ options:
     elements: dict
   exceptions:
     description:
-      - Time-boxed policy exceptions, exactly as the C(neo_secret_policy) module takes them.
+      - Time-boxed policy exceptions, exactly as the C(neo_secret_policy) module takes them (an unquoted YAML date in
+        C(expires) works as its text does).
     type: list
     elements: dict
+  exceptions_max_days:
+    description:
+      - As the module's option - an exception whose C(expires) is more than this many days after today (UTC, at start)
+        stops the source at start, naming it.
+    type: int
+  exceptions_require_owner:
+    description:
+      - As the module's option - an exception without C(owner) stops the source at start, naming it.
+    type: bool
+    default: false
+  exceptions_warn_days:
+    description:
+      - As the module's option; the source writes no report, so it is only checked (0 or more), so that one policy file
+        serves the module, the role and the source alike.
+    type: int
+    default: 14
 """
 
 EXAMPLES = r"""
@@ -181,8 +203,10 @@ READ_CONCURRENCY = 8
 CONNECTION_ARGS = ("api_url", "api_key", "api_token", "validate_certs", "ca_path")
 # Fields a snapshot keeps of a secret record (an allow-list: never a value or masked value).
 SNAPSHOT_FIELDS = ("id", "name", "project_id", "project_name", "default_available", "created_by_agent")
+# The policy's options (POLICY_ARGSPEC) are raw here: policy_from_args validates them as the module does.
+POLICY_OPTIONS = ("rules", "exceptions", "exceptions_max_days", "exceptions_require_owner", "exceptions_warn_days")
 ARGSPEC = dict({name: NEO_CONNECTION_ARGSPEC[name] for name in CONNECTION_ARGS}, interval=dict(type="float", default=60.0),
-               projects=dict(type="raw", default=ALL_PROJECTS), personal=dict(type="bool", default=True), rules=dict(type="raw"), exceptions=dict(type="raw"))
+               projects=dict(type="raw", default=ALL_PROJECTS), personal=dict(type="bool", default=True), **{name: dict(type="raw") for name in POLICY_OPTIONS})
 
 
 # ---------------------------------------------------------------------- arguments
@@ -211,7 +235,8 @@ class Settings:  # pylint: disable=too-few-public-methods,too-many-instance-attr
         if not self.projects and not self.personal:
             raise NeoInputError("projectdiscovery.neo.neo_secret_events: projects is empty and personal is false: nothing to watch")
         # The module's own spec and checks: the source takes exactly the policies the module takes.
-        self.rules, self.exceptions = policy_from_args({"rules": params["rules"] or [], "exceptions": params["exceptions"] or []})
+        self.rules, self.exceptions = policy_from_args(dict({name: params[name] for name in POLICY_OPTIONS}, rules=params["rules"] or [],
+                                                            exceptions=params["exceptions"] or []))
         self.has_policy = bool(self.rules or self.exceptions)
         credential = params.get("api_key") or params.get("api_token")
         self._no_log_values = {credential, credential.strip()}
@@ -228,7 +253,8 @@ class Settings:  # pylint: disable=too-few-public-methods,too-many-instance-attr
 
 
 def _projects(value):
-    """``*`` or a list of project refs (ids or names) without duplicates."""
+    """``*`` or a list of project refs (ids or names) without duplicates; a string is a comma-separated list, as in the module."""
+    value = comma_separated(value)
     if value == ALL_PROJECTS or (isinstance(value, (list, tuple)) and list(value) == [ALL_PROJECTS]):
         return ALL_PROJECTS
     if isinstance(value, (list, tuple)) and all(isinstance(item, str) and item.strip() and item != ALL_PROJECTS for item in value):
@@ -253,6 +279,10 @@ def poll(client, settings):
     if scopes is not None:
         plan = build_plan(settings.rules, scopes, records, True, settings.exceptions, today)
         for entry in plan.entries:
+            if entry["status"] == STATUS_FAILED and entry["project_id"] in records:
+                # A watched secret or project the rules cannot decide (created_by_agent, tags): the poll fails, no drift is guessed.
+                what = "" if entry["secret_id"] is None else "secret %s in %s: " % (one_line(entry["secret_name"], 80), directory.label(entry["project_id"]))
+                raise NeoApiError(what + entry["error"], reason=REASON_INVALID_RECORD)
             if entry["secret_id"] is not None and entry["status"] == STATUS_DRIFTED:
                 drift[canonical_id(entry["secret_id"])] = (entry["after"], entry["rule_name"])
     return frozenset(keys), snapshot, drift
@@ -290,11 +320,28 @@ def _event(kind, fields, default_available, previous):
     return {EVENT_KEY: event}
 
 
+def _identity(fields):
+    return fields["name"], fields["project_id"]
+
+
+def moved_secrets(previous, current):
+    """Ids of the secrets whose name or scope differs between two snapshots."""
+    return {secret_id for secret_id, fields in current.items() if secret_id in previous and _identity(previous[secret_id]) != _identity(fields)}
+
+
 def change_events(previous, current):
-    """created / flag_changed / removed events between two complete snapshots."""
+    """created / flag_changed / removed events between two complete snapshots.
+
+    A secret renamed or moved to another scope is, to a rulebook that selects secrets by name and
+    project, another secret: the old identity is removed and the new one created.
+    """
     events = []
+    moved = moved_secrets(previous, current)
     for secret_id, fields in current.items():
         before = previous.get(secret_id)
+        if secret_id in moved:
+            events.append(_event("removed", before, None, before["default_available"]))
+            before = None
         if before is None:
             events.append(_event("created", fields, fields["default_available"], None))
         elif before["default_available"] != fields["default_available"]:
@@ -330,6 +377,8 @@ class Tracker:
         self.unconfirmed = vanished
         if self.snapshot is not None:
             events.extend(change_events(self.snapshot, snapshot))
+            # The drift of a renamed or moved secret is evaluated on its new identity.
+            self.reported_drift -= moved_secrets(self.snapshot, snapshot)
         # Drift that was resolved (or whose secret is gone) may be reported again when it comes back.
         self.reported_drift &= set(drift) | set(kept)
         new_drift = [secret_id for secret_id in drift if secret_id in snapshot and secret_id not in self.reported_drift]
