@@ -8,8 +8,6 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_id, normalize_ref, resolve_ref, scope_label
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
-VALUE_IGNORED = "the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"
-
 
 class ActionModule(NeoActionBase):
 
@@ -58,7 +56,7 @@ class ActionModule(NeoActionBase):
         if before is not None and params["value"] is not None:
             # The API can neither read nor change a value: an existing secret keeps the one it has.
             result["value_ignored"] = True
-            warn(VALUE_IGNORED)
+            warn(secrets.values_not_sent_warning([params["name"]]))
         if pending is not None:
             result["msg"] = "would be created in project %s (not created yet)" % pending
         if diff:

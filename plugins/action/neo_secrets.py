@@ -3,9 +3,10 @@
 """Controller-side implementation of projectdiscovery.neo.neo_secrets (documented in plugins/modules)."""
 from __future__ import annotations
 
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy as policy
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoInputError, plural
-from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import normalize_ref, resolve_ref
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import NeoApiError, NeoError, NeoInputError, plural
+from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_projects import ProjectDirectory, normalize_ref, resolve_ref, scope_label
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils._neo_action import NeoActionBase
 
 
@@ -23,6 +24,10 @@ class ActionModule(NeoActionBase):
                 "default_available": {"type": "bool", "default": False},
             },
         },
+        "unmanaged": {"type": "str", "default": "ignore", "choices": ["ignore", "warn", "fail"]},
+        # Compared with the listed flags, never applied: the rules neo_secret_policy applies to this scope's other secrets
+        # (their sub-options are validated as that module validates them, in check_input).
+        "policy_rules": {"type": "list", "elements": "dict", "default": []},
     }
 
     def check_input(self, params):
@@ -34,6 +39,7 @@ class ActionModule(NeoActionBase):
             if item["name"] in seen:
                 raise NeoInputError("secrets[%d].name: %s is listed twice (also secrets[%d])" % (index, item["name"], seen[item["name"]]))
             seen[item["name"]] = index
+        params["policy_rules"] = policy.policy_from_args({"policy_rules": params["policy_rules"]}, rules_option="policy_rules")[0]
 
     def run_neo(self, client, params, check_mode, diff, warn):
         project_id, pending = None, None
@@ -50,13 +56,28 @@ class ActionModule(NeoActionBase):
                 if params["project"] is None or not secrets.is_missing_project(err, check_mode):
                     raise
                 pending = params["project"]
+        unmanaged = secrets.unmanaged_names(records, params["secrets"])
+        if unmanaged and params["unmanaged"] == "fail":
+            # Known from the read alone: fail before any write.
+            raise NeoError(secrets.unmanaged_message(unmanaged, scope_label(project_id)) + " (unmanaged: fail); nothing was written")
+        if unmanaged and params["unmanaged"] == "warn":
+            warn(secrets.unmanaged_message(unmanaged, scope_label(project_id)))
+        if params["policy_rules"]:
+            found = secrets.listed_contradictions(params["secrets"], secrets.records_by_name(records),
+                                                  policy.decider(self._rules_covering(client, project_id, params["policy_rules"])))
+            if found:
+                warn(secrets.contradictions_warning(found, "policy_rules"))
         entries = secrets.ensure_secrets(client, project_id, params["secrets"], check_mode, records)
         summary = secrets.summarize_secrets(entries)
         result = {
             "changed": bool(summary["created"] or summary["changed"]),
             "secrets": entries,
             "summary": summary,
+            "unmanaged": unmanaged,
         }
+        values_not_sent = secrets.values_not_sent_warning(summary["values_not_sent"])
+        if values_not_sent is not None:
+            warn(values_not_sent)
         if pending is not None:
             result["msg"] = "project %s does not exist yet: %s would be created in it (not created yet)" % (pending, plural(len(summary["created"]), "secret"))
         if diff:
@@ -65,3 +86,11 @@ class ActionModule(NeoActionBase):
         if failure is not None:
             result.update(failed=True, msg=failure)
         return result
+
+    @staticmethod
+    def _rules_covering(client, project_id, rules):
+        """The rules that cover this scope: a rule with project_tags covers only a project that has one of them (read only then)."""
+        if not any(rule.project_tags for rule in rules):
+            return rules
+        tags = ProjectDirectory(client.list_projects()).tags(project_id) if project_id is not None else set()
+        return [rule for rule in rules if not rule.project_tags or tags & set(rule.project_tags)]

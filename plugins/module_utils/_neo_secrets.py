@@ -213,15 +213,21 @@ def ensure_secret(client, project_id, item, check_mode, matches, where):
     return STATUS_CHANGED if changed else STATUS_UNCHANGED, before, after
 
 
+def records_by_name(records):
+    """The scope's records (None: a project that does not exist yet) grouped by name."""
+    by_name = {}
+    for record in records or ():
+        by_name.setdefault(record.get("name"), []).append(record)
+    return by_name
+
+
 def ensure_secrets(client, project_id, items, check_mode, records):
     """One entry per item, each secret created or its flag set in turn; one that fails is a failed entry, the others go on.
 
     ``records``: the scope's list as read once, or None for a project that does not exist yet
     (check mode only). ``value_ignored``: a value was given for a secret that exists.
     """
-    by_name = {}
-    for record in records or ():
-        by_name.setdefault(record.get("name"), []).append(record)
+    by_name = records_by_name(records)
     where = scope_label(project_id) if records is not None else "a project that does not exist yet"
     entries = []
     for item in items:
@@ -252,6 +258,52 @@ def failure_message(entries):
     failed = [e for e in entries if e["status"] == STATUS_FAILED]
     reasons = "; ".join("%s: %s" % (e["name"], e["error"]) for e in failed)
     return "%s of %d could not be ensured: %s" % (plural(len(failed), "secret"), len(entries), reasons) if failed else None
+
+
+def values_not_sent_warning(names):
+    """The one warning for values given for secrets that exist (None when there is none): it names them all."""
+    if not names:
+        return None
+    return "%s %s, so %s not compared or sent (the Neo API can neither read nor change a secret's value): %s" % (
+        plural(len(names), "secret"), "exists" if len(names) == 1 else "exist", "its value was" if len(names) == 1 else "their values were",
+        ", ".join(names))
+
+
+def unmanaged_names(records, items):
+    """The names of the scope's secrets that ``items`` does not list: sorted, each once, never anything but a name."""
+    listed = {item["name"] for item in items}
+    return sorted({record.get("name") for record in records or () if isinstance(record.get("name"), str)} - listed)
+
+
+def unmanaged_message(names, where):
+    """One line naming the secrets of ``where`` that the task does not list (the API's names, each kept to one short line)."""
+    return "%s %s not in the list: %s" % (where, "holds 1 secret" if len(names) == 1 else "holds %d secrets" % len(names),
+                                          ", ".join(one_line(name, 130) for name in names))
+
+
+def listed_contradictions(items, by_name, decide):
+    """``(name, listed flag, rule)`` for each listed secret whose flag differs from what ``decide`` (a policy decider) would set.
+
+    A secret that does not exist yet is decided as the one this task creates, not an agent's.
+    """
+    found = []
+    for item in items:
+        matches = by_name.get(item["name"]) or [{"name": item["name"], "created_by_agent": False}]
+        try:
+            rule = decide(matches[0])
+        except NeoError:
+            continue  # a record no rule can decide (created_by_agent not a boolean): the policy reports it, this warning cannot
+        if rule is not None and rule.default_available is not item["default_available"]:
+            found.append((item["name"], item["default_available"], rule))
+    return found
+
+
+def contradictions_warning(found, option):
+    """One line naming each listed secret and the rule (``option[index]``) it contradicts; the listed flag is applied."""
+    return "%s contradict%s the rules, and the listed flag is applied: %s" % (
+        plural(len(found), "listed secret"), "s" if len(found) == 1 else "", "; ".join(
+            "%s is listed with default_available %s, but %s[%d] (%s) would set %s" % (
+                name, str(listed).lower(), option, rule.index, rule.name, str(rule.default_available).lower()) for name, listed, rule in found))
 
 
 def secrets_diff(entries, check_mode):

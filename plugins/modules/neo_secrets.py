@@ -12,9 +12,10 @@ description:
   - Makes each listed secret of one project (or of the personal scope) exist and have the given C(default_available),
     in one task and one HTTP session. The scope's secrets are read once (C(GET /api/v1/secrets), every page), then a
     missing secret is created with its O(secrets[].value) (C(POST /api/v1/secrets)) and a secret whose flag differs is
-    updated (C(PATCH /api/v1/secrets/{id})). Secrets of the scope that are not listed are left alone.
+    updated (C(PATCH /api/v1/secrets/{id})). Secrets of the scope that are not listed are left alone; RV(unmanaged) names
+    them, and O(unmanaged) can warn about them or fail the task before any write.
   - A value is sent only to create a secret. For a secret that exists it is neither compared nor sent, because the Neo API
-    can neither read nor change a value; RV(summary.values_not_sent) names those secrets.
+    can neither read nor change a value; RV(summary.values_not_sent) names those secrets, and one warning names them all.
   - A creation is never blindly retried. After a failure that may have reached the API, the scope is listed again before one
     more attempt (never after the API accepted the POST), so a retry never makes a second secret. A C(409) answer means the
     secret exists after all, so it is read from the scope and handled like a listed one (its value not sent). After any
@@ -56,6 +57,28 @@ options:
           - The default, V(false), injects it only into tasks that select it.
         type: bool
         default: false
+  unmanaged:
+    description:
+      - What to do about secrets of the scope that are not listed in O(secrets) (RV(unmanaged) always names them). The Neo API
+        has no delete, so the module never removes them.
+      - V(ignore) says nothing; V(warn) gives one warning naming them; V(fail) fails the task naming them, right after the
+        scope is read and before any write (in check mode too).
+      - A project that does not exist yet (check mode) holds none.
+    type: str
+    choices: [ignore, warn, fail]
+    default: ignore
+  policy_rules:
+    description:
+      - Optional policy rules, as O(projectdiscovery.neo.neo_secret_policy#module:rules), that govern the scope's other
+        secrets. They are never applied here. Each listed secret's O(secrets[].default_available) is compared with what the
+        first rule that selects the secret would set (with the policy's own matching), and one warning names each listed
+        secret that contradicts its rule (C(policy_rules[i])). The listed flag is applied.
+      - Their C(projects), C(exclude_projects) and C(personal) are not used (the scope is this task's); a rule with
+        C(project_tags) counts only for a project that has one of those tags (then the project list is read once).
+      - A secret that does not exist yet counts as created by this task, not by an agent (C(created_by)).
+    type: list
+    elements: dict
+    default: []
 extends_documentation_fragment:
   - projectdiscovery.neo.connection
   - projectdiscovery.neo.attributes
@@ -88,6 +111,19 @@ EXAMPLES = r"""
 - name: Say which values were not sent because the secret already existed
   ansible.builtin.debug:
     msg: "{{ staging_secrets.summary.values_not_sent }}"
+
+- name: Warn about the staging secrets this list does not declare (unmanaged fail would stop before any write)
+  projectdiscovery.neo.neo_secrets:
+    project: aaaaaaaa-0000-4000-8000-000000000002
+    unmanaged: warn
+    secrets:
+      - name: GITHUB_TOKEN
+        default_available: false
+  register: staging_declared
+
+- name: Show them (names only)
+  ansible.builtin.debug:
+    msg: "{{ staging_declared.unmanaged }}"
 
 - name: Set flags of secrets that already exist, in a project named by its name
   projectdiscovery.neo.neo_secrets:
@@ -161,6 +197,14 @@ summary:
       description: Secrets given a value that already existed, so the value was not sent.
       type: list
       elements: str
+unmanaged:
+  description:
+    - Names of the scope's secrets that are not listed in O(secrets), sorted (names only). Empty for a project that does
+      not exist yet.
+  returned: always
+  type: list
+  elements: str
+  sample: [GITHUB_TOKEN]
 api_retries:
   description: How many times a request was retried (HTTP 429, 5xx, dropped connections, time-outs).
   returned: always

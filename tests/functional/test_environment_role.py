@@ -61,12 +61,26 @@ def flags(sim, project_id):
     return {s["name"]: s["default_available"] for s in sim.state()["secrets"] if s["project_id"] == project_id}
 
 
+def warnings_in_output(run, start):
+    """How many warnings ansible-playbook printed that start with ``start`` (a long warning is wrapped, its start is not)."""
+    return sum(1 for line in run.stdout.splitlines() + run.stderr.splitlines() if line.startswith("[WARNING]: " + start))
+
+
+# API_TOKEN is listed as available in every task; the rule the project's other secrets get says opt-in.
+CONTRADICTION = ("1 listed secret contradicts the rules, and the listed flag is applied: API_TOKEN is listed with default_available true, "
+                 "but policy_rules[0] (everything else is opt-in) would set false")
+VALUES_NOT_SENT = ("3 secrets exist, so their values were not compared or sent (the Neo API can neither read nor change a secret's value): "
+                   "DB_PASSWORD, API_TOKEN, DEPLOY_KEY")
+
+
 def test_new_environment_four_steps(sim, run_playbook, tmp_path):
     check = run_role(run_playbook, sim, tmp_path, NEW_ENVIRONMENT, check=True)
     assert check.rc == 0, check.stdout
     assert sim.writes() == 0
-    assert fact(check) == {"project_id": NEW_ID, "project_name": "Payments", "created": True, "changed": False,
-                           "secrets": dict(NO_SECRETS, created=NAMES), "policy": None}
+    # changed: the run would create the project and every secret.
+    assert fact(check) == {"project_id": NEW_ID, "project_name": "Payments", "created": True, "changed": True,
+                           "secrets": dict(NO_SECRETS, created=NAMES), "unmanaged": [], "policy": None}
+    assert check.task(SECRETS_TASK)["warnings"] == [CONTRADICTION]
     assert changed_tasks(check) == [PROJECT_TASK, SECRETS_TASK]
     assert check.status(POLICY_TASK) == "skipped"  # the project does not exist yet: it would hold only the listed secrets
     assert check.task(REPORT_TASK)["msg"] == ["project %s (Payments): would be created" % NEW_ID, "secrets: 3 to create, 0 flags to change, 0 unchanged"]
@@ -76,7 +90,10 @@ def test_new_environment_four_steps(sim, run_playbook, tmp_path):
     assert apply.rc == 0, apply.stdout
     assert sim.counters()["by_route"] == {"GET /api/v1/projects": 3, "POST /api/v1/projects": 1, "GET /api/v1/secrets": 3, "POST /api/v1/secrets": 3}
     result = fact(apply)
-    assert (result["created"], result["secrets"]) == (True, dict(NO_SECRETS, created=NAMES))
+    assert (result["created"], result["changed"], result["secrets"], result["unmanaged"]) == (True, True, dict(NO_SECRETS, created=NAMES), [])
+    # The declaration wins over the contradicting rule (said once); nothing existed, so no value was withheld.
+    assert apply.task(SECRETS_TASK)["warnings"] == [CONTRADICTION]
+    assert warnings_in_output(apply, "1 listed secret contradicts the rules") == 1
     assert {key: result["policy"][key] for key in ("projects", "checked", "changed", "failed")} == {"projects": 1, "checked": 0, "changed": 0, "failed": 0}
     assert flags(sim, NEW_ID) == {"DB_PASSWORD": False, "API_TOKEN": True, "DEPLOY_KEY": False}
     assert changed_tasks(apply) == [PROJECT_TASK, SECRETS_TASK]
@@ -92,6 +109,10 @@ def test_new_environment_four_steps(sim, run_playbook, tmp_path):
         assert result["secrets"] == dict(NO_SECRETS, unchanged=NAMES, values_not_sent=NAMES)
         assert ("values not sent for 3 secrets that exist (the Neo API can neither read nor change a value): DB_PASSWORD, API_TOKEN, DEPLOY_KEY"
                 in again.task(REPORT_TASK)["msg"])
+        # One warning for the task, naming every secret whose value was not sent.
+        assert again.task(SECRETS_TASK)["warnings"] == [CONTRADICTION, VALUES_NOT_SENT]
+        assert warnings_in_output(again, "3 secrets exist, so their values were not compared or sent") == 1
+        assert warnings_in_output(again, "") == 2, again.stdout
         assert sim.writes() == writes
 
 
@@ -129,9 +150,96 @@ def test_existing_environment_four_steps(sim, run_playbook, tmp_path):
     for check_mode in (True, False):
         again = run_role(run_playbook, sim, tmp_path, EXISTING_ENVIRONMENT, check=check_mode)
         assert again.rc == 0 and changed_tasks(again) == []
+        assert (fact(again)["changed"], fact(again)["unmanaged"]) == (False, ["GITHUB_TOKEN"])  # the rules decide it; the list does not declare it
         assert fact(again)["secrets"] == dict(NO_SECRETS, unchanged=["STAGING_DB_PASSWORD", "NEW_STAGING_KEY"],
                                               values_not_sent=["STAGING_DB_PASSWORD", "NEW_STAGING_KEY"])
         assert sim.writes() == writes
+
+
+# Staging holds STAGING_DB_PASSWORD (available) and GITHUB_TOKEN; the code declares only the first, opt-in.
+UNMANAGED_ENVIRONMENT = {
+    "neo_environment_project": {"id": PROJECT_STAGING},
+    "neo_environment_secrets": [{"name": "STAGING_DB_PASSWORD", "value": "CANARY-never-sent-0007", "default_available": False}],
+}
+UNMANAGED_WARNING = "project %s holds 1 secret not in the list: GITHUB_TOKEN" % PROJECT_STAGING
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "apply"])
+@pytest.mark.parametrize("mode", ["ignore", "warn", "fail"])
+def test_unmanaged_secrets_are_ignored_warned_about_or_fail_the_role_before_any_write(sim, run_playbook, tmp_path, mode, check_mode):
+    before = flags(sim, PROJECT_STAGING)
+    run = run_role(run_playbook, sim, tmp_path, dict(UNMANAGED_ENVIRONMENT, neo_environment_unmanaged=mode), check=check_mode)
+    routes = sim.counters()["by_route"]
+    secrets_task = run.task(SECRETS_TASK)
+    if mode == "fail":
+        assert run.rc != 0
+        assert secrets_task["msg"] == UNMANAGED_WARNING + " (unmanaged: fail); nothing was written"
+        assert routes == {"GET /api/v1/projects": 1, "GET /api/v1/secrets": 1}  # the project list, the scope: no write at all
+        assert flags(sim, PROJECT_STAGING) == before
+        assert REPORT_TASK not in [entry["task"] for entry in run.results]
+        return
+    assert run.rc == 0, run.stdout
+    assert fact(run)["unmanaged"] == ["GITHUB_TOKEN"]  # named whatever the mode, never decided or touched
+    assert fact(run)["changed"] is True and fact(run)["secrets"]["changed"] == ["STAGING_DB_PASSWORD"]
+    assert "secrets of the project not in neo_environment_secrets: GITHUB_TOKEN" in run.task(REPORT_TASK)["msg"]
+    unmanaged_warnings = [warning for warning in secrets_task.get("warnings", []) if "not in the list" in warning]
+    assert unmanaged_warnings == ([UNMANAGED_WARNING] if mode == "warn" else [])
+    assert warnings_in_output(run, "project %s holds 1 secret" % PROJECT_STAGING) == (1 if mode == "warn" else 0)
+    assert routes.get("PATCH /api/v1/secrets/{id}", 0) == (0 if check_mode else 1)
+    assert flags(sim, PROJECT_STAGING) == (before if check_mode else dict(before, STAGING_DB_PASSWORD=False))
+
+
+def test_unmanaged_with_no_secret_listed_names_every_secret_of_the_project(sim, run_playbook, tmp_path):
+    run = run_role(run_playbook, sim, tmp_path, {"neo_environment_project": {"id": PROJECT_STAGING}}, check=True)
+    assert run.rc == 0, run.stdout
+    assert fact(run)["unmanaged"] == ["GITHUB_TOKEN", "STAGING_DB_PASSWORD"]
+    assert run.task(SECRETS_TASK)["warnings"] == ["project %s holds 2 secrets not in the list: GITHUB_TOKEN, STAGING_DB_PASSWORD" % PROJECT_STAGING]
+    assert (fact(run)["changed"], sim.writes()) == (False, 0)
+    ignored = run_role(run_playbook, sim, tmp_path, {"neo_environment_project": {"id": PROJECT_STAGING}, "neo_environment_unmanaged": "ignore"})
+    assert ignored.status(SECRETS_TASK) == "skipped" and fact(ignored)["unmanaged"] == []
+    assert sim.counters()["by_route"] == {"GET /api/v1/projects": 2, "GET /api/v1/secrets": 1}
+
+
+def test_a_listed_flag_that_a_rule_contradicts_is_applied_as_listed_with_one_warning_naming_the_secret_and_the_rule(sim, run_playbook, tmp_path):
+    variables = {
+        "neo_environment_project": {"id": PROJECT_STAGING},
+        "neo_environment_unmanaged": "ignore",
+        "neo_environment_secrets": [{"name": "STAGING_DB_PASSWORD", "default_available": True},  # rules[1] would set false
+                                    {"name": "NEW_KEY", "value": "CANARY-env-new-key-0008", "default_available": True}],  # excluded from rules[1]
+        "neo_environment_policy_rules": [{"name": "tokens everywhere", "match": ["GITHUB_*"], "default_available": True},
+                                         {"name": "the rest opt-in", "match": ["*"], "exclude": ["NEW_*"], "default_available": False},
+                                         {"match": ["STAGING_*"], "default_available": True}],  # never reached: rules[1] decides first
+    }
+    expected = ("1 listed secret contradicts the rules, and the listed flag is applied: STAGING_DB_PASSWORD is listed with default_available true, "
+                "but policy_rules[1] (the rest opt-in) would set false")
+    writes = 0
+    for step in ("apply", "again"):
+        run = run_role(run_playbook, sim, tmp_path, variables)
+        assert run.rc == 0, run.stdout
+        value_kept = ["1 secret exists, so its value was not compared or sent (the Neo API can neither read nor change a secret's value): NEW_KEY"]
+        assert run.task(SECRETS_TASK)["warnings"] == [expected] + (value_kept if step == "again" else [])
+        assert warnings_in_output(run, "1 listed secret contradicts the rules") == 1
+        assert flags(sim, PROJECT_STAGING) == {"STAGING_DB_PASSWORD": True, "GITHUB_TOKEN": True, "NEW_KEY": True}  # the declaration wins
+        if step == "apply":
+            writes = sim.writes()
+            assert sim.counters()["by_route"]["POST /api/v1/secrets"] == 1 and writes == 2  # NEW_KEY; GITHUB_TOKEN by rules[0]
+        else:
+            assert changed_tasks(run) == [] and fact(run)["changed"] is False and sim.writes() == writes
+
+
+def test_an_exclude_given_as_a_comma_separated_string_keeps_its_patterns_next_to_the_listed_secrets(sim, run_playbook, tmp_path):
+    variables = {
+        "neo_environment_project": {"id": PROJECT_STAGING},
+        "neo_environment_unmanaged": "ignore",
+        "neo_environment_secrets": [{"name": "NEW_KEY", "value": "CANARY-env-new-key-0009", "default_available": True}],
+        "neo_environment_policy_rules": [{"match": ["*"], "exclude": "STAGING_*, GITHUB_*", "default_available": False}],
+    }
+    run = run_role(run_playbook, sim, tmp_path, variables)
+    assert run.rc == 0, run.stdout
+    # STAGING_DB_PASSWORD (true) stays: the string's patterns were kept, not replaced by the listed NEW_KEY.
+    assert flags(sim, PROJECT_STAGING) == {"STAGING_DB_PASSWORD": True, "GITHUB_TOKEN": False, "NEW_KEY": True}
+    assert sim.writes() == 1 and sim.counters()["by_route"]["POST /api/v1/secrets"] == 1
+    assert fact(run)["policy"]["checked"] == 0
 
 
 def test_a_secret_refused_with_an_error_echoing_its_value_is_named_and_its_value_never_shown(sim, run_playbook, tmp_path):

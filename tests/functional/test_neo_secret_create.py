@@ -39,7 +39,8 @@ def test_create_four_steps(sim, run_playbook):
         result = again.task(TASK)
         assert (result["changed"], result["created"], result["value_ignored"]) == (False, False, True)
         assert "msg" not in result
-        assert result["warnings"] == ["the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"]
+        assert result["warnings"] == [
+            "1 secret exists, so its value was not compared or sent (the Neo API can neither read nor change a secret's value): DEPLOY_KEY"]
     assert sim.writes() == 1 and len(named(sim, "DEPLOY_KEY", PROJECT_STAGING)) == 1
 
     for run in (check, apply, again):

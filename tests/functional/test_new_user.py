@@ -384,7 +384,7 @@ def test_value_for_an_existing_secret_is_a_warning(sim, run_playbook):
     assert result["created"] is False
     assert result["value_ignored"] is True
     assert result["warnings"] == [
-        "the secret exists; value was not compared or sent (the Neo API cannot read or change a secret's value)"]
+        "1 secret exists, so its value was not compared or sent (the Neo API can neither read nor change a secret's value): GITHUB_TOKEN"]
     assert "value was not compared or sent" in run.stdout + run.stderr  # shown as a warning by ansible-playbook
     assert value not in run.stdout + run.stderr
     assert sim.writes() == 0

@@ -72,6 +72,9 @@ ROLE_OPTIONS = {
     "neo_secret_policy_rules": ("rules", VALUE),
     "neo_secret_policy_concurrency": ("concurrency", VALUE),
     "neo_secret_policy_exceptions": ("exceptions", VALUE),
+    "neo_secret_policy_exceptions_max_days": ("exceptions_max_days", IF_SET),
+    "neo_secret_policy_exceptions_require_owner": ("exceptions_require_owner", VALUE),
+    "neo_secret_policy_exceptions_warn_days": ("exceptions_warn_days", VALUE),
     "neo_secret_policy_report_path": ("report_path", IF_SET),
     "neo_secret_policy_junit_path": ("junit_path", IF_SET),
     "neo_secret_policy_markdown_path": ("markdown_path", IF_SET),
@@ -405,7 +408,10 @@ def test_role_argument_specs_match_module_spec():
 #   role variable                        module              option    passed as
 #   neo_environment_project.<field>      neo_project         <field>   "{{ neo_environment_project.<field> | default(omit) }}"
 #                                        (fields: id, name, tags, settings_md, shared_with_team)
-#   neo_environment_secrets              neo_secrets         secrets   "{{ neo_environment_secrets }}" (role default [], task skipped when empty)
+#   neo_environment_secrets              neo_secrets         secrets   "{{ neo_environment_secrets }}" (role default []; task skipped when empty
+#                                                                      and neo_environment_unmanaged is ignore)
+#   neo_environment_unmanaged            neo_secrets         unmanaged "{{ neo_environment_unmanaged }}" (role default warn)
+#   neo_environment_policy_rules         neo_secrets         policy_rules  "{{ neo_environment_policy_rules }}" (only compared with the listed flags)
 #   neo_environment_policy_rules         neo_secret_policy   rules     "{{ __environment_rules }}": each rule with projects (this
 #                                                                      project) and personal (false) set by the role and the listed
 #                                                                      secrets appended to exclude (role default [], skipped when empty)
@@ -416,7 +422,7 @@ ENVIRONMENT_MODULES = ("neo_project", "neo_secrets", "neo_secret_policy")
 ENVIRONMENT_PROJECT_FIELDS = ("id", "name", "tags", "settings_md", "shared_with_team")
 ENVIRONMENT_CONNECTION = {"neo_api_url": "api_url", "neo_api_key": "api_key", "neo_api_token": "api_token", "neo_validate_certs": "validate_certs",
                           "neo_ca_path": "ca_path"}
-ENVIRONMENT_DEFAULTS = {"neo_environment_secrets": [], "neo_environment_policy_rules": []}
+ENVIRONMENT_DEFAULTS = {"neo_environment_secrets": [], "neo_environment_policy_rules": [], "neo_environment_unmanaged": "warn"}
 ENVIRONMENT_SETS_ITSELF = {"neo_secrets": {"project": "{{ __environment_project_ref }}"}, "neo_secret_policy": {"defer_failure": True}}
 
 
@@ -444,6 +450,7 @@ def environment_expected():
                                     "options": {field: project_spec[field] for field in ENVIRONMENT_PROJECT_FIELDS}},
         "neo_environment_secrets": dict(secrets_spec, required=False, default=[]),
         "neo_environment_policy_rules": dict(without_suboptions(rules_spec), required=False, default=[]),
+        "neo_environment_unmanaged": dict(argument_spec("neo_secrets")["unmanaged"], default="warn"),
     }
     connection = argument_spec("neo_project")
     for variable, option in ENVIRONMENT_CONNECTION.items():
@@ -487,14 +494,16 @@ def test_environment_role_table_is_what_the_role_passes():
     wanted = {field: "{{ neo_environment_project.%s | default(omit) }}" % field for field in ENVIRONMENT_PROJECT_FIELDS}
     if project_args != wanted:
         errors.append("neo_project arguments %r, the table says %r" % (project_args, wanted))
-    if calls["neo_secrets"] != dict(ENVIRONMENT_SETS_ITSELF["neo_secrets"], secrets="{{ neo_environment_secrets }}"):
+    if calls["neo_secrets"] != dict(ENVIRONMENT_SETS_ITSELF["neo_secrets"], secrets="{{ neo_environment_secrets }}",
+                                    unmanaged="{{ neo_environment_unmanaged }}", policy_rules="{{ neo_environment_policy_rules }}"):
         errors.append("neo_secrets arguments %r" % (calls["neo_secrets"],))
     if calls["neo_secret_policy"] != dict(ENVIRONMENT_SETS_ITSELF["neo_secret_policy"], rules="{{ __environment_rules }}"):
         errors.append("neo_secret_policy arguments %r" % (calls["neo_secret_policy"],))
     role_vars = yaml.safe_load((ENVIRONMENT_ROLE / "vars" / "main.yml").read_text())
     rules = " ".join(role_vars["__environment_rules"].split())
-    for fragment in ("neo_environment_policy_rules | map('combine', {'projects': [__environment_project_ref], 'personal': false,",
-                     "'exclude': __environment_secret_names}, list_merge='append')"):
+    for fragment in ("for rule in neo_environment_policy_rules",
+                     "rule | combine({'projects': [__environment_project_ref], 'personal': false,",
+                     "else exclude) + __environment_secret_names}"):
         if fragment not in rules:
             errors.append("vars/main.yml __environment_rules does not contain %r (extend the test)" % fragment)
     assert not errors, "roles/environment:\n" + "\n".join(errors)
@@ -506,9 +515,9 @@ def test_environment_role_accounts_for_every_module_option():
         "neo_project": set(),
         "neo_secrets": set(),
         "neo_secret_policy": {"exceptions", "concurrency", "report_path", "junit_path", "markdown_path", "entries_limit", "list_compliant",
-                              "publish_summary_as", "fail_on_drift"},
+                              "publish_summary_as", "fail_on_drift", "exceptions_max_days", "exceptions_require_owner", "exceptions_warn_days"},
     }
-    offered = {"neo_project": set(ENVIRONMENT_PROJECT_FIELDS), "neo_secrets": {"secrets"}, "neo_secret_policy": {"rules"}}
+    offered = {"neo_project": set(ENVIRONMENT_PROJECT_FIELDS), "neo_secrets": {"secrets", "unmanaged", "policy_rules"}, "neo_secret_policy": {"rules"}}
     connection = set(ENVIRONMENT_CONNECTION.values()) | ROLE_DOES_NOT_OFFER
     for module in ENVIRONMENT_MODULES:
         accounted = offered[module] | set(ENVIRONMENT_SETS_ITSELF.get(module, {})) | left_to_the_module[module] | connection

@@ -31,6 +31,7 @@ from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors i
     NeoStateError,
 )
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_policy
+from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_secrets as secrets_engine
 from ansible_collections.projectdiscovery.neo.plugins.plugin_utils import _neo_action
 
 SecretAction = neo_secret.ActionModule
@@ -341,7 +342,8 @@ def test_secret_value_for_an_existing_secret_is_ignored_with_a_warning():
     fake = FakeClient()
     result, warnings = run_neo(SecretAction, fake, name="PROD_DB", project_id=P_PROD, value="s3cr3t-CANARY", default_available=True)
     assert result == {"changed": False, "created": False, "value_ignored": True, "secret": public(by_id(S_PROD_DB))}
-    assert warnings == [neo_secret.VALUE_IGNORED]
+    assert warnings == [secrets_engine.values_not_sent_warning(["PROD_DB"])] == [
+        "1 secret exists, so its value was not compared or sent (the Neo API can neither read nor change a secret's value): PROD_DB"]
     assert fake.calls == [("list_secrets", P_PROD)]
 
 
@@ -405,9 +407,9 @@ def test_secret_create_answered_409_adopts_the_secret_that_appeared_without_a_se
     assert fake.writes() == [("create_secret", "DEPLOY_KEY", "s3cr3t-CANARY", False, P_PROD), ("update_secret", S_NEW, False)]
     if action is SecretAction:
         assert (result["changed"], result["created"], result["value_ignored"]) == (True, False, True)
-        assert warnings == [neo_secret.VALUE_IGNORED]
     else:
         assert result["summary"] == {"created": [], "changed": ["DEPLOY_KEY"], "unchanged": [], "failed": [], "values_not_sent": ["DEPLOY_KEY"]}
+    assert warnings == [secrets_engine.values_not_sent_warning(["DEPLOY_KEY"])]
     assert "s3cr3t" not in repr(result)
 
 
@@ -908,9 +910,11 @@ def test_policy_report_file_is_private_and_complete(tmp_path, check_mode, mode):
     assert result["report_path"] == str(path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     document = json.loads(path.read_text(encoding="utf-8"))
-    assert sorted(document) == ["entries", "exceptions", "failure", "generated_at", "mode", "rules", "summary"]
+    assert sorted(document) == ["entries", "exceptions", "exceptions_warn_days", "failure", "generated_at", "mode", "rules", "summary"]
+    assert document["exceptions_warn_days"] == 14
     assert document["failure"] is None and document["exceptions"] == result["exceptions"] == []
-    assert document["rules"] == [dict(item, default_available=rule["default_available"]) for item, rule in zip(RULES_DECIDED, RULES)]
+    assert document["rules"] == [dict(item, default_available=rule["default_available"], status="decided", shadowed_by=[])
+                                 for item, rule in zip(RULES_DECIDED, RULES)]
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", document["generated_at"])
     assert document["mode"] == mode
     assert document["summary"] == result["summary"]
@@ -961,8 +965,8 @@ def test_policy_report_masks_a_no_log_value_that_json_escapes(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     ({"rules": [{"match": [], "default_available": True}]}, "rules[0].match: must be a non-empty list of name patterns"),
-    ({"rules": [{"match": ["A"], "projects": "Production", "default_available": True}]},
-     "rules[0].projects: must be '*' or a list of project ids or names, got 'Production'"),
+    ({"rules": [{"match": ["A"], "projects": {"name": "Production"}, "default_available": True}]},
+     "rules[0].projects: must be '*' or a list of project ids or names, got dict"),
     ({"rules": [{"match": ["A"], "projects": [], "default_available": True}]},
      "rules[0].projects: an empty list with personal false covers no secret; list projects, use '*' or set personal to true"),
     ({"concurrency": 0}, "concurrency: must be between 1 and 32 (got 0)"),
@@ -1122,17 +1126,19 @@ def test_policy_warns_about_idle_rules_expired_and_unmatched_exceptions():
     ]
     result, warnings = policy(FakeClient(), check_mode=True, rules=rules, exceptions=exceptions, list_compliant=True)
     assert warnings == [
-        "rule 'never' (rules[3]) decided no secret: it is shadowed by an earlier rule, or its globs or projects match nothing",
         "exception for GITHUB_TOKEN (exceptions[1]) expired on 2025-06-14 and is ignored: the rules decide again",
         "exception for %s (exceptions[2]) matches no secret in the scopes read" % S_NEW,
     ]
     assert result["exceptions"] == [
         {"index": 0, "secret_id": S_PROD_DB, "name": None, "project": None, "personal": False, "default_available": True,
-         "reason": "db migration", "expires": "2025-06-30", "owner": "alice", "status": "in_force", "days_left": 15, "matched": 1},
+         "reason": "db migration", "expires": "2025-06-30", "owner": "alice", "status": "in_force", "days_left": 15, "matched": 1,
+         "expiring_soon": False},
         {"index": 1, "secret_id": None, "name": "GITHUB_TOKEN", "project": "Staging", "personal": False, "default_available": False,
-         "reason": "old", "expires": "2025-06-14", "owner": None, "status": "expired", "days_left": -1, "matched": 0},
+         "reason": "old", "expires": "2025-06-14", "owner": None, "status": "expired", "days_left": -1, "matched": 0,
+         "expiring_soon": False},
         {"index": 2, "secret_id": S_NEW, "name": None, "project": None, "personal": False, "default_available": True,
-         "reason": "gone", "expires": "2025-07-01", "owner": None, "status": "unmatched", "days_left": 16, "matched": 0},
+         "reason": "gone", "expires": "2025-07-01", "owner": None, "status": "unmatched", "days_left": 16, "matched": 0,
+         "expiring_soon": False},
     ]
     assert result["summary"] == summary(compliant=3, drifted=3, rules=decided(1, 2, 2) + [{"index": 3, "name": "never", "decided": 0}],
                                         exceptions={"in_force": 1, "expired": 1, "unmatched": 1})
@@ -1523,7 +1529,7 @@ def test_secrets_create_missing_set_flags_and_never_send_a_value_for_an_existing
         ("PROD_DB", "s3cr3t-CANARY-1", False), ("PROD_AWS", None, False), ("DEPLOY_KEY", "s3cr3t-CANARY-2", True)))
     assert fake.calls == [("list_projects",), ("list_secrets", P_PROD), ("update_secret", S_PROD_DB, False),
                           ("create_secret", "DEPLOY_KEY", "s3cr3t-CANARY-2", True, P_PROD)]
-    assert result["changed"] is True and warnings == []
+    assert result["changed"] is True and warnings == [secrets_engine.values_not_sent_warning(["PROD_DB"])]
     assert result["summary"] == {"created": ["DEPLOY_KEY"], "changed": ["PROD_DB"], "unchanged": ["PROD_AWS"], "failed": [],
                                  "values_not_sent": ["PROD_DB"]}
     assert [(e["name"], e["status"], e["before"], e["default_available"], e["value_ignored"]) for e in result["secrets"]] == [
