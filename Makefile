@@ -18,4 +18,4 @@ venv:
 	hacking/venv.sh oldest >/dev/null
 
 clean:
-	rm -rf .venv .venv-newest .venv-tools .venv-demo .venv-eda build tests/output
+	rm -rf .venv .venv-newest .venv-tools .venv-demo .venv-eda build collections tests/output

@@ -44,7 +44,8 @@ from reference_collection import install as install_reference_collection  # pyli
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).parent / "ansible-playbook")
-COLLECTIONS = ROOT / "build" / "collections"
+# This checkout as projectdiscovery.neo: the collection path hacking/bench.sh installs it into.
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0]
 BASELINE_SLICE = 40
 
 
@@ -95,7 +96,9 @@ def median_runs(simulator, repeat, actions):
 def playbook_env(simulator, api_key, reference_collections=None):
     """The environment of a playbook run against ``simulator``; ``reference_collections``: also where
     the reference collection is (see bench/reference_collection.py)."""
-    paths = [str(COLLECTIONS)] + ([str(reference_collections)] if reference_collections else [])
+    if not COLLECTIONS:
+        sys.exit("set ANSIBLE_COLLECTIONS_PATH to a directory holding ansible_collections/projectdiscovery/neo (hacking/bench.sh installs one)")
+    paths = [COLLECTIONS] + ([str(reference_collections)] if reference_collections else [])
     return dict(os.environ, NEO_API_URL=simulator.url, NEO_API_KEY=api_key, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(paths),
                 ANSIBLE_INVENTORY=str(BENCH / "inventory.ini"), ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0")
 

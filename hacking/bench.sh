@@ -6,6 +6,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The collection as a user gets it: installed from this checkout (galaxy.yml's build_ignore applies).
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/bench/collections"
+"$(hacking/venv.sh oldest)/bin/ansible-galaxy" collection install --force -p "$ANSIBLE_COLLECTIONS_PATH" . >/dev/null
 for profile in oldest newest; do
   VENV="$(hacking/venv.sh "$profile")"
   echo "=== profile $profile"

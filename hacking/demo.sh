@@ -20,7 +20,9 @@ NEO_API_URL="http://127.0.0.1:$(cat build/demo/port)"
 export NEO_API_URL
 # alice's key in tests/fixtures/seed-basic.yml; only the simulator knows it.
 export NEO_API_KEY="neo_sk_aliceCANARYkey000000000000000000"
-export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections" ANSIBLE_INVENTORY="$ROOT/examples/inventory.ini"
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/demo/collections" ANSIBLE_INVENTORY="$ROOT/examples/inventory.ini"
+# The collection as a user gets it: installed from this checkout (a copy; galaxy.yml's build_ignore applies).
+"$VENV/bin/ansible-galaxy" collection install --force -p build/demo/collections . >/dev/null
 # The simulator's admin API (not part of the Neo API): its request counters.
 counters() { "$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1])), indent=2))' "$NEO_API_URL/_sim/counters"; }
 writes() { "$VENV/bin/python" -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["writes"])' "$NEO_API_URL/_sim/counters"; }

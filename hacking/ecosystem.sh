@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The ecosystem checks of a certified collection, each printed with its time:
 #   hacking/ecosystem.sh [PROFILE]     (PROFILE: the test profile used for galaxy build/install/run; default oldest)
-# ansible-lint (production), antsibull-docs lint + offline HTML build, antsibull-changelog,
-# galaxy build + install + a playbook against the installed copy, ansible-builder create.
+# galaxy build + install, then against the installed copy: ansible-lint (production), antsibull-docs
+# lint + offline HTML build, antsibull-changelog, a playbook, ansible-builder create.
 # The tools live in .venv-tools (hacking/venv.sh tools); they bring their own ansible-core.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,8 +13,6 @@ part() { echo "--- $* ($(( $(date +%s) - START )) s)"; }
 
 TOOLS="$(hacking/venv.sh tools)"
 VENV="$(hacking/venv.sh "$PROFILE")"
-# Tools resolve the collection as projectdiscovery.neo through the symlink tree venv.sh keeps.
-export ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections"
 export ANSIBLE_NOCOLOR=1
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/neo-ecosystem.XXXXXX")"
 SIM_PID=""
@@ -23,6 +21,25 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+part "ansible-galaxy collection build + install ($PROFILE profile)"
+"$VENV/bin/ansible-galaxy" collection build --force --output-path "$WORK/dist" .
+TARBALL="$(ls "$WORK"/dist/projectdiscovery-neo-*.tar.gz)"
+# Build output, caches and test-only trees must stay out of the tarball (galaxy.yml build_ignore).
+if tar -tzf "$TARBALL" | grep -E '(^|/)(build|\.venv[^/]*|\.ansible|\.hypothesis|collections|bench|neo_simulator|\.ci|__pycache__|output)(/|$)|\.pyc$|\.tar\.gz$'; then
+  echo "the tarball holds build output or caches (above): extend build_ignore in galaxy.yml" >&2; exit 1
+fi
+# The Event-Driven Ansible content (extensions/eda) and the playbook its rulebook runs are part of it.
+# (The listing is read once: `grep -q` on a pipe would end early and fail tar under pipefail.)
+LISTING="$(tar -tzf "$TARBALL")"
+for entry in extensions/eda/plugins/event_source/neo_secret_events.py extensions/eda/plugins/event_source/schemas/neo_secret_events.json \
+             extensions/eda/rulebooks/enforce_secret_policy.yml playbooks/enforce_secret_policy.yml; do
+  grep -qx "$entry" <<<"$LISTING" || { echo "the tarball lacks $entry" >&2; exit 1; }
+done
+echo "$(tar -tzf "$TARBALL" | wc -l) entries in $(basename "$TARBALL")"
+# Every tool below resolves projectdiscovery.neo as this copy, installed from the tarball: what users get.
+export ANSIBLE_COLLECTIONS_PATH="$WORK/installed"
+"$VENV/bin/ansible-galaxy" collection install "$TARBALL" -p "$WORK/installed"
 
 part "ansible-lint (profile production)"
 PATH="$TOOLS/bin:$PATH" ansible-lint --nocolor
@@ -48,23 +65,6 @@ part "antsibull-changelog lint, and CHANGELOG.md matches changelogs/changelog.ya
 PATH="$TOOLS/bin:$PATH" antsibull-changelog lint
 PATH="$TOOLS/bin:$PATH" antsibull-changelog generate --output "$WORK/CHANGELOG.md" --output-format md
 diff -u CHANGELOG.md "$WORK/CHANGELOG.md" || { echo "CHANGELOG.md is stale: run antsibull-changelog generate" >&2; exit 1; }
-
-part "ansible-galaxy collection build + install ($PROFILE profile)"
-"$VENV/bin/ansible-galaxy" collection build --force --output-path "$WORK/dist" .
-TARBALL="$(ls "$WORK"/dist/projectdiscovery-neo-*.tar.gz)"
-# Build output, caches and test-only trees must stay out of the tarball (galaxy.yml build_ignore).
-if tar -tzf "$TARBALL" | grep -E '(^|/)(build|\.venv[^/]*|\.ansible|\.hypothesis|collections|bench|neo_simulator|\.ci|__pycache__|output)(/|$)|\.pyc$|\.tar\.gz$'; then
-  echo "the tarball holds build output or caches (above): extend build_ignore in galaxy.yml" >&2; exit 1
-fi
-# The Event-Driven Ansible content (extensions/eda) and the playbook its rulebook runs are part of it.
-# (The listing is read once: `grep -q` on a pipe would end early and fail tar under pipefail.)
-LISTING="$(tar -tzf "$TARBALL")"
-for entry in extensions/eda/plugins/event_source/neo_secret_events.py extensions/eda/plugins/event_source/schemas/neo_secret_events.json \
-             extensions/eda/rulebooks/enforce_secret_policy.yml playbooks/enforce_secret_policy.yml; do
-  grep -qx "$entry" <<<"$LISTING" || { echo "the tarball lacks $entry" >&2; exit 1; }
-done
-echo "$(tar -tzf "$TARBALL" | wc -l) entries in $(basename "$TARBALL")"
-ANSIBLE_COLLECTIONS_PATH="$WORK/installed" "$VENV/bin/ansible-galaxy" collection install "$TARBALL" -p "$WORK/installed"
 
 part "playbook against the installed collection (not the source tree) and the simulator"
 INSTALLED="$WORK/installed/ansible_collections/projectdiscovery/neo"

@@ -48,16 +48,12 @@ MEASURE = "<script>document.title = 'height=' + Math.ceil(document.documentEleme
 
 
 def collection_importable():
-    """Make ``ansible_collections.projectdiscovery.neo`` importable from this checkout (as tests/conftest.py does)."""
-    if ROOT.parent.parent.name == "ansible_collections":
-        root = ROOT.parent.parent.parent
-    else:
-        root = ROOT / "build" / "collections"
-        link = root / "ansible_collections" / "projectdiscovery" / "neo"
-        if not link.exists():
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(ROOT, target_is_directory=True)
-    sys.path.insert(0, str(root))
+    """Make ``ansible_collections.projectdiscovery.neo`` importable from the first entry of ANSIBLE_COLLECTIONS_PATH."""
+    first = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0]
+    if not first:
+        raise SystemExit("render_markdown_report: set ANSIBLE_COLLECTIONS_PATH to a directory holding ansible_collections/projectdiscovery/neo "
+                         "(after any pytest run, $PWD/collections: the tree pytest-ansible lays out)")
+    sys.path.insert(0, first)
 
 
 def chromium_command():

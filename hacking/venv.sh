@@ -37,7 +37,4 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" ${CORE:+"$CORE"} >&2
   echo "$WANT" > "$STAMP"
 fi
-# Playbooks find this checkout as projectdiscovery.neo through build/collections.
-LINK="$ROOT/build/collections/ansible_collections/projectdiscovery/neo"
-[ -e "$LINK" ] || { mkdir -p "$(dirname "$LINK")"; ln -s "$ROOT" "$LINK"; }
 echo "$VENV"

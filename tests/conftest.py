@@ -14,26 +14,48 @@ import requests
 import yaml
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-# Playbooks and imports find this checkout as projectdiscovery.neo through this path
-# (ansible-test lays the collection out itself; a plain checkout gets a symlink).
-COLLECTIONS_PATH = REPO_ROOT / "build" / "collections"
 
 
-def _make_collection_importable():
-    if REPO_ROOT.parent.parent.name == "ansible_collections":
-        collections_root = REPO_ROOT.parent.parent.parent
-    else:
-        link = COLLECTIONS_PATH / "ansible_collections" / "projectdiscovery" / "neo"
-        if not link.exists():
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(REPO_ROOT, target_is_directory=True)
-        collections_root = COLLECTIONS_PATH
-    if str(collections_root) not in sys.path:
-        sys.path.insert(0, str(collections_root))
-    return collections_root
+def _collections_root():
+    """The directory holding ansible_collections/projectdiscovery/neo: the first entry of ANSIBLE_COLLECTIONS_PATH.
+
+    pytest-ansible sets that variable (and puts the directory on the collection loader's path) when pytest
+    starts from the repository root: it links <root>/collections/ansible_collections/projectdiscovery/neo to
+    this checkout. Under ansible-test units, ansible-test sets it to the tree it laid out. Every
+    ansible-playbook a test starts inherits the variable.
+    """
+    first = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0]
+    if not first or not (pathlib.Path(first) / "ansible_collections" / "projectdiscovery" / "neo" / "galaxy.yml").is_file():
+        raise pytest.UsageError("projectdiscovery.neo is not on ANSIBLE_COLLECTIONS_PATH (%r): run pytest from the repository root "
+                                "with pytest-ansible installed (requirements-test.txt)" % first)
+    return pathlib.Path(first)
 
 
-ANSIBLE_COLLECTIONS_ROOT = _make_collection_importable()
+def __getattr__(name):
+    # ANSIBLE_COLLECTIONS_ROOT, for tests that point a tool of their own at the collection (ansible-runner, a
+    # subprocess), is computed when a test module imports it: after pytest-ansible's pytest_configure, which
+    # runs after this file is imported.
+    if name == "ANSIBLE_COLLECTIONS_ROOT":
+        return _collections_root()
+    raise AttributeError(name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Under ansible-test units, pytest-ansible uses the layout ansible-test made rather than making its own.
+
+    ansible-test sets ANSIBLE_COLLECTIONS_PATH, which its xdist workers read; pytest-ansible's own layout
+    would change it and point them elsewhere.
+    """
+    if config.pluginmanager.has_plugin("ansible_pytest_collections"):
+        config.option.ansible_unit_inject_only = True
+
+
+def pytest_sessionstart():
+    """Fail at once, with the fix, rather than with an import error in each test module."""
+    _collections_root()
+
+
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 BASIC_SEED = FIXTURES / "seed-basic.yml"
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ALICE_KEY, ANSIBLE_COLLECTIONS_ROOT, POLICY_SEED
+from tests.conftest import ALICE_KEY, POLICY_SEED
 
 HERE = pathlib.Path(__file__).resolve().parent
 PLAYBOOKS = HERE / "playbooks"
@@ -38,9 +38,9 @@ class PlaybookRun:
 
 
 def playbook_env(sim_url, tmp_path, api_key=ALICE_KEY, extra_env=None):
+    # ansible-playbook finds this checkout through the ANSIBLE_COLLECTIONS_PATH that pytest-ansible set (tests/conftest.py).
     env = {key: value for key, value in os.environ.items() if not key.startswith("NEO_")}
     env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(ANSIBLE_COLLECTIONS_ROOT),
         ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
         ANSIBLE_CALLBACKS_ENABLED="neo_test_results",
         ANSIBLE_INVENTORY=str(HERE / "inventory.ini"),

@@ -3,8 +3,9 @@
 ansible-rulebook lives in its own venv (.venv-eda, made by ``hacking/venv.sh eda`` from
 requirements-eda.txt) so that it cannot change what a test profile pins, and needs a Java 17+
 runtime (its rule engine, Drools, runs in the JVM through jpy). It finds the collection as
-``projectdiscovery.neo`` through build/collections (the symlinked layout of this checkout) by
-asking ``ansible-galaxy collection list``, so that directory is the only collection path.
+``projectdiscovery.neo`` through the first entry of ANSIBLE_COLLECTIONS_PATH (pytest-ansible's tree of
+this checkout in the tests, the copy hacking/bench.sh installs for `make bench`) by asking
+``ansible-galaxy collection list``, so that directory is the only collection path.
 It never exits by itself: it runs in its own process group under ``timeout``, and ``stop()``
 ends that whole group (the JVM and any ansible-playbook it started).
 """
@@ -20,10 +21,14 @@ import yaml
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 EDA_VENV = REPO_ROOT / ".venv-eda"
-COLLECTIONS_PATH = REPO_ROOT / "build" / "collections"
 RULEBOOK = "projectdiscovery.neo.enforce_secret_policy"
 JAVA_PACKAGE = "openjdk-17-jre-headless"
 JAVA_MINIMUM = 17
+
+
+def collections_path():
+    """The directory holding ansible_collections/projectdiscovery/neo: the first entry of ANSIBLE_COLLECTIONS_PATH."""
+    return os.environ["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep)[0]
 
 
 def java_major():
@@ -81,7 +86,7 @@ class Rulebook:
             PATH="%s:%s" % (EDA_VENV / "bin", os.environ.get("PATH", "/usr/bin:/bin")),
             NEO_API_URL=sim_url,
             NEO_API_KEY=api_key,
-            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH),
+            ANSIBLE_COLLECTIONS_PATH=collections_path(),
             ANSIBLE_LOCAL_TEMP=str(self.workdir / "ansible-tmp"),
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",

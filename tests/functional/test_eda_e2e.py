@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import ALICE_KEY, CANARY, PROJECT_PRODUCTION, REPO_ROOT, SECRET_PROD_AWS
-from tests.functional.eda_rulebook import COLLECTIONS_PATH, Rulebook, ensure_eda_venv, flip_and_time_correction, java_problem, source_polls, wait_for
+from tests.functional.eda_rulebook import Rulebook, collections_path, ensure_eda_venv, flip_and_time_correction, java_problem, source_polls, wait_for
 
 RULES = [{"name": "cloud keys are opt-in in production", "match": ["AWS_*"], "projects": [PROJECT_PRODUCTION], "default_available": False}]
 START_TIMEOUT = 45  # JVM start, rule engine, first two polls (about 5 s here)
@@ -92,7 +92,7 @@ def test_every_rulebook_of_the_collection_and_its_docs_is_valid(eda_venv):
             if isinstance(data, list) and data and all(isinstance(item, dict) and "sources" in item for item in data):
                 rulebooks.append(("%s block %d" % (path.relative_to(REPO_ROOT), number + 1), data))
     assert len(rulebooks) >= 3, rulebooks  # the shipped one, and docs/eda.md's own and EDA Controller ones
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path())
     checked = subprocess.run([str(eda_venv / "bin" / "python"), "-c", RULEBOOK_CHECK], input=json.dumps(rulebooks), capture_output=True, text=True,
                              env=env, timeout=120, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -1,4 +1,12 @@
-"""neo_project_info and neo_secret_info through ansible-playbook against the simulator (read-only)."""
+"""neo_project_info and neo_secret_info against the simulator (read-only).
+
+Most tests run ansible-playbook (check mode, verbosity and the task's output need a real run); where a
+test only calls the module and reads its result, it calls the module in-process through
+pytest-ansible's ``localhost`` fixture (``info_module``), which saves an ansible-playbook start each.
+"""
+import json
+import os
+
 import pytest
 
 from tests.conftest import (
@@ -75,6 +83,38 @@ def run_secrets(sim, run_playbook, check=False, **options):
     return run, run.task(SECRET_TASK)
 
 
+@pytest.fixture
+def info_module(sim, localhost, monkeypatch, capfd):
+    """``info_module("neo_project_info", name=...)``: the module's result on localhost, run in-process by pytest-ansible.
+
+    The connection comes from NEO_API_URL / NEO_API_KEY, as in the playbook runs (and AWX); every call
+    checks what assert_read_only_and_quiet checks, on the captured output and the result.
+    """
+    for name in list(os.environ):
+        if name.startswith("NEO_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("NEO_API_URL", sim.url)
+    monkeypatch.setenv("NEO_API_KEY", ALICE_KEY)
+
+    def call(module, **options):
+        # Newer ansible-core (2.21) makes the stdio of the process that runs a task non-inheritable: this pytest
+        # process's later ansible-playbook runs would start without a stdin and lose their task workers.
+        inheritable = {fd: os.get_inheritable(fd) for fd in (0, 1, 2)}
+        try:
+            result = dict(getattr(localhost, "projectdiscovery.neo." + module)(**options)["localhost"])
+        finally:
+            for fd, flag in inheritable.items():
+                os.set_inheritable(fd, flag)
+        captured = capfd.readouterr()
+        output = captured.out + captured.err + json.dumps(result)
+        assert sim.writes() == 0
+        assert CANARY not in output
+        assert ALICE_KEY not in output
+        assert "Traceback" not in output
+        return result
+    return call
+
+
 def listed(result):
     """(id, name, project id, project name) of each returned secret, in order; checks the record shape."""
     rows = []
@@ -112,17 +152,19 @@ def test_projects_by_id(sim, run_playbook):
     assert [(p["id"], p["name"], p["tags"]) for p in result["projects"]] == [(PROJECT_STAGING_2, "Staging", ["duplicate-name"])]
 
 
-def test_projects_by_unique_name(sim, run_playbook):
-    run, result = run_projects(sim, run_playbook, name="Production")
-    assert run.rc == 0, run.stdout
+def test_projects_by_unique_name(sim, info_module):
+    result = info_module("neo_project_info", name="Production")
+    assert not result.get("failed"), result
     assert [p["id"] for p in result["projects"]] == [PROJECT_PRODUCTION]
     assert result["changed"] is False
+    assert sim.counters()["by_route"] == {"GET /api/v1/projects": 1}
 
 
-def test_projects_ambiguous_name_fails_listing_ids(sim, run_playbook):
-    run, result = run_projects(sim, run_playbook, name="Staging")
-    assert run.rc != 0
+def test_projects_ambiguous_name_fails_listing_ids(sim, info_module):
+    result = info_module("neo_project_info", name="Staging")
+    assert result["failed"] is True
     assert result["msg"] == "name: project name 'Staging' matches 2 projects (%s, %s); use id instead" % (PROJECT_STAGING, PROJECT_STAGING_2)
+    assert "projects" not in result
 
 
 @pytest.mark.parametrize("options", [{"name": "Nope"}, {"name": "production"}, {"id": PROJECT_RED_TEAM}], ids=["unknown name", "case", "invisible id"])
@@ -169,13 +211,13 @@ def test_secrets_personal_and_project_id(sim, run_playbook):
     assert listed(result) == PERSONAL + STAGING
 
 
-def test_secrets_by_project_names_and_ids_in_list_order(sim, run_playbook):
-    run, result = run_secrets(sim, run_playbook, projects=["Production", PROJECT_STAGING])
-    assert run.rc == 0, run.stdout
+def test_secrets_by_project_names_and_ids_in_list_order(sim, info_module):
+    result = info_module("neo_secret_info", projects=["Production", PROJECT_STAGING])
+    assert not result.get("failed"), result
     assert listed(result) == PRODUCTION + STAGING
 
-    run, result = run_secrets(sim, run_playbook, projects=[PROJECT_STAGING_2, "Production", PROJECT_PRODUCTION])
-    assert run.rc == 0, run.stdout
+    result = info_module("neo_secret_info", projects=[PROJECT_STAGING_2, "Production", PROJECT_PRODUCTION])
+    assert not result.get("failed"), result
     assert listed(result) == STAGING_2 + PRODUCTION
 
 
