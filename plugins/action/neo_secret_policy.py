@@ -52,8 +52,8 @@ def _expiring_soon(exceptions_status, warn_days, limit=10):
         return None
     named = ["%s (exceptions[%d]) on %s" % (safe_text(exception["name"] or exception["secret_id"]), exception["index"], exception["expires"])
              for exception in soon[:limit]]
-    return "%s expiring within %s: %s%s" % (plural(len(soon), "exception"), plural(warn_days, "day"), ", ".join(named),
-                                             ", ..." if len(soon) > limit else "")
+    more = ", ..." if len(soon) > limit else ""
+    return "%s expiring within %s: %s%s" % (plural(len(soon), "exception"), plural(warn_days, "day"), ", ".join(named), more)
 
 
 def policy_diff(entries, check_mode):

@@ -280,13 +280,17 @@ summary:
       description: Secrets updated by this run.
       type: int
     failed:
-      description: Secrets whose update failed or that no rule could decide, plus scopes that could not be read or whose project tags could not be read.
+      description:
+        - Secrets whose update failed or that no rule could decide, plus scopes that could not be read or whose project tags
+          could not be read.
       type: int
     not_attempted:
       description: Secrets whose update was not sent plus scopes not requested, because the API rejected the credentials earlier in the run.
       type: int
     rules:
-      description: Each rule with how many secrets it decided. Only a rule that can never decide (shadowed by earlier rules or exceptions, or covering no project) is also warned about.
+      description:
+        - Each rule with how many secrets it decided.
+        - Only a rule that can never decide (shadowed by earlier rules or exceptions, or covering no project) is also warned about.
       type: list
       elements: dict
       contains:

@@ -106,8 +106,9 @@ def test_neo_secret_names_the_secret_whose_value_it_did_not_send_once(sim, run_p
 
 
 def test_neo_secrets_says_once_which_values_it_did_not_send(sim, run_playbook, tmp_path):
-    variables = {"project": PROJECT_PRODUCTION, "secrets": [{"name": "PROD_DB_PASSWORD", "value": "CANARY-unmanaged-0004", "default_available": True},
-                                                              {"name": "GITHUB_TOKEN", "value": "CANARY-unmanaged-0005", "default_available": True}]}
+    listed = [{"name": "PROD_DB_PASSWORD", "value": "CANARY-unmanaged-0004", "default_available": True},
+              {"name": "GITHUB_TOKEN", "value": "CANARY-unmanaged-0005", "default_available": True}]
+    variables = {"project": PROJECT_PRODUCTION, "secrets": listed}
     result = run(sim, run_playbook, tmp_path, variables)
     assert result.rc == 0 and result.task(TASK)["changed"] is False
     assert result.task(TASK)["warnings"] == [

@@ -85,8 +85,8 @@ def test_check_mode_reports_the_exact_drift_without_writing(policy_sim, run_play
     report = json.loads(report_path.read_text())
     assert report.pop("mode") == "check" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", report.pop("generated_at"))
     assert report.pop("failure") == "1 scope could not be read; see entries"
-    assert report.pop("rules") == [dict(status, default_available=rule["default_available"], status="decided", shadowed_by=[])
-                                     for status, rule in zip(RULES_DECIDED, RULES)]
+    assert report.pop("rules") == [dict(item, default_available=rule["default_available"], status="decided", shadowed_by=[])
+                                   for item, rule in zip(RULES_DECIDED, RULES)]
     assert report.pop("exceptions") == [] and fact["exceptions"] == []
     assert report.pop("exceptions_warn_days") == 14
     assert report.pop("summary") == fact["summary"]

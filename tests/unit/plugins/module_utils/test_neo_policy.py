@@ -1860,7 +1860,7 @@ def test_every_governance_problem_is_named_at_once():
 
 
 @pytest.mark.parametrize("warn_days, soon", [(14, [True, True, False, False, False]), (30, [True, True, True, False, False]),
-                                              (0, [True, False, False, False, False])])
+                                             (0, [True, False, False, False, False])])
 def test_expiring_soon_uses_exceptions_warn_days(warn_days, soon):
     raw = [waiver(True, secret_id=sid(11), expires=TODAY), waiver(True, secret_id=sid(12), expires=TODAY + datetime.timedelta(days=14)),
            waiver(True, secret_id=sid(99), expires=TODAY + datetime.timedelta(days=30)),  # unmatched, in force
@@ -2017,7 +2017,6 @@ def test_property_a_rule_said_to_never_decide_decides_no_secret_that_could_be_ad
     again = build_plan(validated, plan.scopes, everything, True, waivers, TODAY)
     assert [again.rule_decided[index] for index in never] == [0] * len(never)
     event("a rule never decides")  # hypothesis statistics: how often the property is not vacuous
-
 
 
 def test_a_list_with_dates_that_ansible_core_2_16_gave_as_text_is_read_back():

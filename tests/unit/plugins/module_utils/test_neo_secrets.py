@@ -138,8 +138,8 @@ def test_a_2xx_whose_secret_shows_on_a_later_read_is_adopted_as_created(waits):
     assert client.calls == ["POST", "GET", "GET"] and waits == [VISIBILITY_WAITS[0]]
 
 
-@pytest.mark.parametrize("reported, label", [(None, "the personal scope"), ("AAAAAAAA-0000-4000-8000-000000000001",
-                                                                               "project aaaaaaaa-0000-4000-8000-000000000001")])
+@pytest.mark.parametrize("reported, label", [(None, "the personal scope"),
+                                             ("AAAAAAAA-0000-4000-8000-000000000001", "project aaaaaaaa-0000-4000-8000-000000000001")])
 def test_an_answer_in_another_scope_fails_naming_it_and_reads_nothing(reported, label):
     client = ScriptedClient(creates=[dict(record("DEPLOY_KEY"), project_id=reported)])
     with pytest.raises(NeoStateError) as raised:
