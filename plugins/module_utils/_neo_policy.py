@@ -361,7 +361,7 @@ def _compile_rule(index, raw, errors, option="rules"):
             errors.append("%s.projects: an empty list with personal false covers no secret; list projects, use '*' or set personal to true" % where)
     else:
         errors.append("%s.projects: must be '*' or a list of project ids or names, got %s"
-                      % (where, repr(projects) if isinstance(projects, str) else type(projects).__name__))
+                      % (where, repr(projects) if isinstance(projects, str) else json_kind(projects)))
     return Rule(index=index, name=name, match=globs["match"], exclude=globs["exclude"], projects=projects,
                 exclude_projects=_strings(raw["exclude_projects"], where + ".exclude_projects", "a project id or name", errors),
                 project_tags=tuple(tag.strip() for tag in _strings(raw["project_tags"], where + ".project_tags", "a tag", errors)),

@@ -126,7 +126,7 @@ MODULE_CASES = [
     ("neo_secret_policy", "default_available not a bool", {"rules": [dict(RULE, default_available="maybe")]}, "default_available"),
     ("neo_secret_policy", "personal not a bool", {"rules": [dict(RULE, personal="maybe")]}, "personal"),
     ("neo_secret_policy", "projects a mapping", {"rules": [dict(RULE, projects={"name": "Production"})]},
-     "rules[0].projects: must be '*' or a list of project ids or names, got dict"),
+     "rules[0].projects: must be '*' or a list of project ids or names, got an object"),
     ("neo_secret_policy", "projects a string with an empty item", {"rules": [dict(RULE, projects="Production,")]}, "rules[0].projects"),
     ("neo_secret_policy", "projects empty without personal", {"rules": [dict(RULE, projects=[])]},
      "rules[0].projects: an empty list with personal false covers no secret"),

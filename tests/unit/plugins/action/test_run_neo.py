@@ -966,7 +966,7 @@ def test_policy_report_masks_a_no_log_value_that_json_escapes(tmp_path):
 @pytest.mark.parametrize("args, message", [
     ({"rules": [{"match": [], "default_available": True}]}, "rules[0].match: must be a non-empty list of name patterns"),
     ({"rules": [{"match": ["A"], "projects": {"name": "Production"}, "default_available": True}]},
-     "rules[0].projects: must be '*' or a list of project ids or names, got dict"),
+     "rules[0].projects: must be '*' or a list of project ids or names, got an object"),
     ({"rules": [{"match": ["A"], "projects": [], "default_available": True}]},
      "rules[0].projects: an empty list with personal false covers no secret; list projects, use '*' or set personal to true"),
     ({"concurrency": 0}, "concurrency: must be between 1 and 32 (got 0)"),
