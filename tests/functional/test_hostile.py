@@ -486,6 +486,25 @@ def test_neo_secret_proxy_407_fails_at_once(sim, run_playbook, tmp_path):
 # --------------------------------------------------------------------------- no stale report
 
 
+def kill_tree(pid):
+    """SIGKILL a process and all its descendants: ansible-core 2.21's task workers start a session of
+    their own, so a kill of the playbook's process group leaves them running (and reading the API)."""
+    children = {}
+    for stat_file in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat_file.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat_file.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], ()))
+    for process_id in found:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process_id, signal.SIGKILL)
+
+
 def test_killed_run_leaves_no_earlier_report(policy_sim, run_playbook, tmp_path):
     """A run writes its report; the next is killed (SIGKILL) while it reads the projects list: the old report is gone."""
     with umask(0o022):
@@ -510,7 +529,7 @@ def test_killed_run_leaves_no_earlier_report(policy_sim, run_playbook, tmp_path)
             assert policy_sim.counters()["total"] == 1, "the run never reached the projects list"
         finally:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)  # its own session: ansible-playbook and its workers
+                kill_tree(process.pid)  # ansible-playbook and its workers
             process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert_no_report(tmp_path)
