@@ -52,6 +52,11 @@ def with_credentials_from_env(args, environ):
     return dict(args, **found)
 
 
+# Where a credential the caller gave (not a NEO_* variable) was set, and what to check, for the message
+# of a rejected credential; never the option's name (no event of the event source may name a credential option).
+GIVEN_IN_TASK = ("given in the task", "check the task's options, module_defaults and role variables")
+
+
 def credential_variable(params, environ):
     """The ``NEO_*`` variable the credential of the validated ``params`` was read from, None when the task gave it.
 
@@ -75,12 +80,13 @@ def check_environment(args, environ):
             raise NeoConfigError("no credentials: set api_key or api_token, or NEO_API_KEY or NEO_API_TOKEN")
 
 
-def client_from_params(params, environ=None, **kwargs):
+def client_from_params(params, environ=None, given_in=GIVEN_IN_TASK, **kwargs):
     """Build the one ``NeoClient`` of a task from its validated connection parameters.
 
     ``environ`` (default ``os.environ``, which ``with_credentials_from_env`` read) tells where the
-    credential came from, for the messages of a rejected credential. ``kwargs`` pass the settings
-    no option reaches: ``on_retry``, ``pool_size``, ``observer``.
+    credential came from, for the messages of a rejected credential; ``given_in``: where a
+    credential that came from no variable was set, and what to check (``GIVEN_IN_TASK``). ``kwargs``
+    pass the settings no option reaches: ``on_retry``, ``pool_size``, ``observer``.
     Raises ``NeoConfigError`` with a message naming the bad option.
     """
     # Imported here, in the task's worker process. The controller's main process imports every
@@ -101,9 +107,13 @@ def client_from_params(params, environ=None, **kwargs):
         ca_path=params.get("ca_path"),
         timeout=get("timeout", 30),
         retries=get("retries", 5),
-        credential_env=credential_variable(params, os.environ if environ is None else environ),
+        credential_source=_credential_source(credential_variable(params, os.environ if environ is None else environ), given_in),
         **kwargs
     )
+
+
+def _credential_source(variable, given_in):
+    return ("from %s" % variable, "check that variable") if variable else given_in
 
 
 def _not_a_string(path, value):

@@ -13,7 +13,7 @@ Every plugin talks to the Neo API through ``NeoClient`` only, so these rules hol
   could not be made, REASON_TRANSPORT for one that failed after the request may have reached
   the server. A failure to connect names the base URL and why (refused, a host name that did not
   resolve, TLS to a plain-HTTP port); a 401 names the base URL and where the credential came
-  from (``credential_env``), so that whoever cannot see the settings knows what to check.
+  from (``credential_source``), so that whoever cannot see the settings knows what to check.
 * One ``requests.Session`` per client: proxies (``NO_PROXY`` included) and the CA bundle of the
   environment are requests' own. ``~/.netrc`` is never read and cookies are never sent back.
   Redirects are never followed: that would resend ``X-Api-Key`` to another host and turn a
@@ -191,13 +191,13 @@ class NeoClient:
     ``observer`` (None: nothing is recorded) is called with a dict of facts per HTTP attempt and
     per list page (``_observe_response``, ``_observe_page``): never a body, a record value, a
     credential or another header.
-    ``credential_env``: the environment variable the credential was read from (``NEO_API_KEY``,
-    ``NEO_API_TOKEN``), None when the task gave it; a 401 names it, for whoever cannot see the
-    credential (an AWX job's author).
+    ``credential_source``: ``(where, what to check)`` of the credential, such as ``("from NEO_API_KEY",
+    "check that variable")`` (``_neo_args.client_from_params`` works it out); a 401 names it, for
+    whoever cannot see the credential (an AWX job's author).
     """
 
     def __init__(self, api_url=DEFAULT_API_URL, api_key=None, api_token=None, validate_certs=True, ca_path=None, timeout=30, retries=5,
-                 pool_size=8, on_retry=None, observer=None, credential_env=None):
+                 pool_size=8, on_retry=None, observer=None, credential_source=("given in the task", "check the task's options")):
         if not HAS_REQUESTS:
             raise NeoConfigError("Failed to import the required Python library (requests) on the controller's Python %s; "
                                  "install it with pip install requests (see the collection's requirements.txt)" % sys.executable)
@@ -216,11 +216,7 @@ class NeoClient:
                 raise NeoConfigError("api_token holds a Neo API key (%s...); pass it as api_key instead" % API_KEY_PREFIX)
             credential = {"Authorization": "Bearer " + self._credential}
         kind = "API key" if self.auth_scheme == "api_key" else "API token"
-        if credential_env:
-            self.credential_label, self.credential_hint = "the %s from %s" % (kind, credential_env), "check that variable"
-        else:
-            # Without the option's name: no event of the event source may name a credential option (its leak check).
-            self.credential_label, self.credential_hint = "the %s given in the task" % kind, "check the task's options, module_defaults and role variables"
+        self.credential_label, self.credential_hint = "the %s %s" % (kind, credential_source[0]), credential_source[1]
         self.api_url = _normalise_api_url(api_url)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
             raise NeoConfigError("timeout must be a positive number of seconds")

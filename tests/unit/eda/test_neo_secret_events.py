@@ -286,6 +286,9 @@ def test_a_fault_streak_gives_one_error_and_one_recovery_and_no_event_from_a_par
     assert kinds(events) == ["drift", "drift", "neo_error", "neo_recovered", "flag_changed", "drift"], events
     error = events[2]["neo_error"]
     assert set(error) == {"message", "status"} and error["status"] == status and error["message"]
+    if status == 401:  # where to look: the key came from the source's arguments, not from a task
+        assert error["message"].endswith("the API at %s rejected the API key given in the rulebook: check the arguments of the neo_secret_events source"
+                                         % sim.url), error["message"]
     assert events[3]["neo_recovered"]["failed_polls"] == 3
     assert events[4]["neo_secret"]["id"] == SECRET_PROD_AWS
     # Back-off: interval * 2 ** failures (interval 1), after the three failed polls; then the interval again.

@@ -199,6 +199,8 @@ RECOVERED_KEY = "neo_recovered"
 
 MAX_BACKOFF = 300.0
 READ_CONCURRENCY = 8
+# Where a credential that came from no NEO_* variable was set, for the message of a rejected one.
+GIVEN_IN_SOURCE = ("given in the rulebook", "check the arguments of the neo_secret_events source")
 
 CONNECTION_ARGS = ("api_url", "api_key", "api_token", "validate_certs", "ca_path")
 # Fields a snapshot keeps of a secret record (an allow-list: never a value or masked value).
@@ -412,7 +414,7 @@ async def poll_forever(queue, settings, sleep=asyncio.sleep):
     tracker = Tracker()
 
     def new_client():
-        return client_from_params(settings.connection, pool_size=READ_CONCURRENCY)
+        return client_from_params(settings.connection, given_in=GIVEN_IN_SOURCE, pool_size=READ_CONCURRENCY)
     # A client per poll: a client sends nothing more after a 401 and has one retry budget for its
     # whole life, while a source lives for days. The first one is made at start, so that bad
     # connection settings stop the source before any request.
