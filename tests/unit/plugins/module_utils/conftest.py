@@ -1,4 +1,4 @@
-"""A scripted HTTP stub for the shapes and headers the simulator never produces (shared by the client and probe tests)."""
+"""Shared fixtures: a scripted HTTP stub for the shapes and headers the simulator never produces (the client and probe tests), and the create path's recorded waits."""
 import http.server
 import json
 import threading
@@ -62,3 +62,14 @@ def stub():
     server = Stub()
     yield server
     server.close()
+
+
+@pytest.fixture(name="waits")
+def waits_fixture(monkeypatch):
+    """The waits of the create path, recorded instead of slept (the client module's one patchable sleep)."""
+    # Imported here: pytest-ansible puts the collection on the path after conftest files are loaded.
+    from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client  # pylint: disable=import-outside-toplevel
+
+    waited = []
+    monkeypatch.setattr(_neo_client, "_sleep", waited.append)
+    return waited

@@ -6,7 +6,6 @@ import copy
 
 import pytest
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client
 from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_project_state as state
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import VISIBILITY_WAITS
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
@@ -286,14 +285,6 @@ def test_a_post_that_failed_with_500_is_sent_once_more_when_the_project_is_absen
     outcome = state.ensure_project(client, NEW, "New", {"name": "New"}, check_mode=False)
     assert outcome.created is True
     assert [call[0] for call in client.calls] == ["list_projects", "create_project", "list_projects", "create_project"]
-
-
-@pytest.fixture(name="waits")
-def waits_fixture(monkeypatch):
-    """The waits of the create path, recorded instead of slept (the client module's one patchable sleep)."""
-    waited = []
-    monkeypatch.setattr(_neo_client, "_sleep", waited.append)
-    return waited
 
 
 def test_never_a_second_post_after_a_2xx_whose_answer_could_not_be_used(waits):

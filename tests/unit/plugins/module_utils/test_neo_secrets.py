@@ -6,7 +6,6 @@ other path of neo_secret is tested through real playbooks in tests/functional.
 """
 import pytest
 
-from ansible_collections.projectdiscovery.neo.plugins.module_utils import _neo_client
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_create import VISIBILITY_WAITS
 from ansible_collections.projectdiscovery.neo.plugins.module_utils._neo_errors import (
     REASON_INVALID_JSON,
@@ -110,14 +109,6 @@ def test_post_that_failed_with_500_is_sent_once_more_when_the_secret_is_absent()
     with pytest.raises(NeoApiError):
         create_secret(client, "DEPLOY_KEY", "v", False, PROJECT)
     assert client.calls == ["POST", "GET", "POST", "GET"]
-
-
-@pytest.fixture(name="waits")
-def waits_fixture(monkeypatch):
-    """The waits of the create path, recorded instead of slept (the client module's one patchable sleep)."""
-    waited = []
-    monkeypatch.setattr(_neo_client, "_sleep", waited.append)
-    return waited
 
 
 def test_never_a_second_post_after_a_2xx(waits):
