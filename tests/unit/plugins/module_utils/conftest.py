@@ -1,4 +1,5 @@
-"""Shared fixtures: a scripted HTTP stub for the shapes and headers the simulator never produces (the client and probe tests), and the create path's recorded waits."""
+"""Shared fixtures: a scripted HTTP stub for the shapes and headers the simulator never produces (the client and probe
+tests), and the create path's recorded waits."""
 import http.server
 import json
 import threading
